@@ -1,0 +1,364 @@
+//! The wallet's secret: what the OS keystore item or the vault holds.
+//!
+//! Keystore item (PROTOCOL §1), CBOR:
+//! `{ "v": 1, "entropy": bytes(32), "bip39_passphrase"?: text,
+//!    "identities": [{ "index": uint, "generation": uint }, …] }`.
+//! Only the entropy is secret material in itself; the words, seed and every key
+//! are derived from it (and the optional BIP39 passphrase) when needed.
+
+use crate::keys::{
+    Entropy, Generation, IdentityIndex, IdentityRef, MnemonicPhrase, PublicKey, Seed, SigningKey,
+};
+use rand_core::CryptoRngCore;
+use serde::{Deserialize, Serialize};
+use zeroize::{Zeroize, Zeroizing};
+
+/// The version of the keystore item written by this code.
+pub const ITEM_VERSION: u64 = 1;
+/// The largest keystore item read (a wallet with thousands of identities fits).
+pub const MAX_ITEM_SIZE: usize = 64 * 1024;
+
+/// Why a keystore item or vault plaintext is not a wallet.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WalletError {
+    /// Larger than [`MAX_ITEM_SIZE`].
+    #[error("wallet item of {len} bytes exceeds the limit of {MAX_ITEM_SIZE}")]
+    TooLarge {
+        /// Its size.
+        len: usize,
+    },
+    /// Not the CBOR map described above.
+    #[error("wallet item is malformed: {reason}")]
+    Malformed {
+        /// What the decoder found wrong.
+        reason: String,
+    },
+    /// Bytes after the item.
+    #[error("wallet item has {extra} trailing bytes")]
+    TrailingBytes {
+        /// How many.
+        extra: usize,
+    },
+    /// A version this code does not know.
+    #[error("wallet item version {0} is not supported (this build reads version {ITEM_VERSION})")]
+    UnsupportedVersion(u64),
+    /// The entropy is not 32 bytes.
+    #[error("wallet entropy must be 32 bytes, got {0}")]
+    EntropyLength(usize),
+    /// No identity, or an index or generation that cannot be derived.
+    #[error("wallet identities are invalid: {0}")]
+    Identities(&'static str),
+}
+
+/// A wallet id: 16 random bytes, written as 32 hex digits. It names the
+/// keystore account and the wallet's files; it is not secret.
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WalletId([u8; 16]);
+
+impl WalletId {
+    /// A fresh random id.
+    pub fn generate(rng: &mut impl CryptoRngCore) -> Self {
+        let mut bytes = [0u8; 16];
+        rng.fill_bytes(&mut bytes);
+        WalletId(bytes)
+    }
+}
+
+impl std::fmt::Display for WalletId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&data_encoding::HEXLOWER.encode(&self.0))
+    }
+}
+
+impl std::fmt::Debug for WalletId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "WalletId({self})")
+    }
+}
+
+impl std::str::FromStr for WalletId {
+    type Err = WalletError;
+
+    fn from_str(s: &str) -> Result<Self, WalletError> {
+        let bytes = data_encoding::HEXLOWER
+            .decode(s.as_bytes())
+            .ok()
+            .and_then(|b| <[u8; 16]>::try_from(b).ok())
+            .ok_or_else(|| WalletError::Malformed {
+                reason: format!("wallet id {s:?} is not 32 lower-case hex digits"),
+            })?;
+        Ok(WalletId(bytes))
+    }
+}
+
+/// The secret of a wallet: entropy, optional BIP39 passphrase, and the
+/// identities derived from them. No `Clone`; `Debug` is redacted.
+pub struct WalletSecret {
+    entropy: Entropy,
+    bip39_passphrase: Option<Zeroizing<String>>,
+    identities: Vec<IdentityRef>,
+}
+
+impl WalletSecret {
+    /// A wallet with one identity at its inception key.
+    pub fn new(mnemonic: MnemonicPhrase, bip39_passphrase: Option<Zeroizing<String>>) -> Self {
+        let entropy = Entropy::from_bytes(*mnemonic.entropy().expose_secret());
+        WalletSecret {
+            entropy,
+            bip39_passphrase: bip39_passphrase.filter(|p| !p.is_empty()),
+            identities: vec![IdentityRef::PRIMARY],
+        }
+    }
+
+    /// The 24 words of this wallet.
+    pub fn mnemonic(&self) -> MnemonicPhrase {
+        MnemonicPhrase::from_entropy(Entropy::from_bytes(*self.entropy.expose_secret()))
+    }
+
+    /// Whether a BIP39 passphrase is part of the wallet.
+    pub fn has_bip39_passphrase(&self) -> bool {
+        self.bip39_passphrase.is_some()
+    }
+
+    /// The BIP39 seed.
+    pub fn seed(&self) -> Seed {
+        let passphrase = self.bip39_passphrase.as_deref().map_or("", String::as_str);
+        self.mnemonic().to_seed(passphrase)
+    }
+
+    /// The identities, first = primary.
+    pub fn identities(&self) -> &[IdentityRef] {
+        &self.identities
+    }
+
+    /// The current signing key of an identity.
+    ///
+    /// # Errors
+    /// Only for an index or generation of 2³¹ or more, which decoding refuses.
+    pub fn signing_key(&self, identity: IdentityRef) -> Result<SigningKey, WalletError> {
+        SigningKey::derive(&self.seed(), identity)
+            .map_err(|_| WalletError::Identities("index or generation is 2^31 or more"))
+    }
+
+    /// The public key of the primary identity's current generation.
+    pub fn primary_public_key(&self) -> PublicKey {
+        self.signing_key(self.identities[0])
+            .expect("identities are checked on construction")
+            .public_key()
+    }
+
+    /// The keystore item bytes (secret: wiped when dropped).
+    pub fn to_item(&self) -> Zeroizing<Vec<u8>> {
+        let item = Item {
+            v: ITEM_VERSION,
+            entropy: self.entropy.expose_secret().to_vec(),
+            bip39_passphrase: self.bip39_passphrase.as_deref().cloned(),
+            identities: self
+                .identities
+                .iter()
+                .map(|r| ItemIdentity {
+                    index: r.index.0,
+                    generation: r.generation.0,
+                })
+                .collect(),
+        };
+        let mut out = Zeroizing::new(Vec::with_capacity(128));
+        ciborium::into_writer(&item, &mut *out).expect("writing CBOR to a Vec cannot fail");
+        out
+    }
+
+    /// Reads a keystore item.
+    ///
+    /// # Errors
+    /// Oversize, malformed CBOR, trailing bytes, an unknown version, entropy
+    /// that is not 32 bytes, or identities that cannot be derived.
+    pub fn from_item(bytes: &[u8]) -> Result<Self, WalletError> {
+        if bytes.len() > MAX_ITEM_SIZE {
+            return Err(WalletError::TooLarge { len: bytes.len() });
+        }
+        let mut rest = bytes;
+        let mut item: Item =
+            ciborium::from_reader(&mut rest).map_err(|e| WalletError::Malformed {
+                reason: e.to_string(),
+            })?;
+        if !rest.is_empty() {
+            return Err(WalletError::TrailingBytes { extra: rest.len() });
+        }
+        if item.v != ITEM_VERSION {
+            return Err(WalletError::UnsupportedVersion(item.v));
+        }
+        let entropy: [u8; 32] = item
+            .entropy
+            .as_slice()
+            .try_into()
+            .map_err(|_| WalletError::EntropyLength(item.entropy.len()))?;
+        let entropy = Entropy::from_bytes(entropy);
+        if item.identities.is_empty() {
+            return Err(WalletError::Identities(
+                "a wallet has at least one identity",
+            ));
+        }
+        let mut identities = Vec::with_capacity(item.identities.len());
+        for i in &item.identities {
+            let r = IdentityRef {
+                index: IdentityIndex(i.index),
+                generation: Generation(i.generation),
+            };
+            if r.path().is_err() {
+                return Err(WalletError::Identities(
+                    "index or generation is 2^31 or more",
+                ));
+            }
+            if identities.iter().any(|o: &IdentityRef| o.index == r.index) {
+                return Err(WalletError::Identities("an identity index appears twice"));
+            }
+            identities.push(r);
+        }
+        Ok(WalletSecret {
+            entropy,
+            bip39_passphrase: item
+                .bip39_passphrase
+                .take()
+                .map(Zeroizing::new)
+                .filter(|p| !p.is_empty()),
+            identities,
+        })
+    }
+}
+
+impl std::fmt::Debug for WalletSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WalletSecret")
+            .field("secret", &"[REDACTED]")
+            .field("identities", &self.identities)
+            .finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Item {
+    v: u64,
+    #[serde(with = "serde_bytes")]
+    entropy: Vec<u8>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bip39_passphrase: Option<String>,
+    identities: Vec<ItemIdentity>,
+}
+
+impl Drop for Item {
+    fn drop(&mut self) {
+        self.entropy.zeroize();
+        self.bip39_passphrase.zeroize();
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ItemIdentity {
+    index: u32,
+    generation: u32,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wallet(passphrase: Option<&str>) -> WalletSecret {
+        let words = "abandon ".repeat(23) + "art";
+        WalletSecret::new(
+            MnemonicPhrase::parse(&words).unwrap(),
+            passphrase.map(|p| Zeroizing::new(p.to_string())),
+        )
+    }
+
+    #[test]
+    fn item_round_trips() {
+        for passphrase in [None, Some("TREZOR")] {
+            let w = wallet(passphrase);
+            let back = WalletSecret::from_item(&w.to_item()).unwrap();
+            assert_eq!(back.primary_public_key(), w.primary_public_key());
+            assert_eq!(back.has_bip39_passphrase(), passphrase.is_some());
+            assert_eq!(back.identities(), w.identities());
+        }
+    }
+
+    #[test]
+    fn passphrase_changes_the_key() {
+        assert_ne!(
+            wallet(None).primary_public_key(),
+            wallet(Some("TREZOR")).primary_public_key()
+        );
+    }
+
+    #[test]
+    fn malformed_items_are_refused() {
+        let good = wallet(None).to_item();
+        let mut trailing = good.to_vec();
+        trailing.push(0);
+        assert_eq!(
+            WalletSecret::from_item(&trailing).err(),
+            Some(WalletError::TrailingBytes { extra: 1 })
+        );
+        assert!(matches!(
+            WalletSecret::from_item(&good[..good.len() - 1]),
+            Err(WalletError::Malformed { .. })
+        ));
+        let mut item = Item {
+            v: 2,
+            entropy: vec![0; 32],
+            bip39_passphrase: None,
+            identities: vec![ItemIdentity {
+                index: 0,
+                generation: 0,
+            }],
+        };
+        let encode = |item: &Item| {
+            let mut out = Vec::new();
+            ciborium::into_writer(item, &mut out).unwrap();
+            out
+        };
+        assert_eq!(
+            WalletSecret::from_item(&encode(&item)).err(),
+            Some(WalletError::UnsupportedVersion(2))
+        );
+        item.v = 1;
+        item.entropy = vec![0; 16];
+        assert_eq!(
+            WalletSecret::from_item(&encode(&item)).err(),
+            Some(WalletError::EntropyLength(16))
+        );
+        item.entropy = vec![0; 32];
+        item.identities.clear();
+        assert!(matches!(
+            WalletSecret::from_item(&encode(&item)),
+            Err(WalletError::Identities(_))
+        ));
+        item.identities.push(ItemIdentity {
+            index: 1 << 31,
+            generation: 0,
+        });
+        assert!(matches!(
+            WalletSecret::from_item(&encode(&item)),
+            Err(WalletError::Identities(_))
+        ));
+    }
+
+    #[test]
+    fn wallet_ids_round_trip_as_hex() {
+        let id: WalletId = "00112233445566778899aabbccddeeff".parse().unwrap();
+        assert_eq!(id.to_string(), "00112233445566778899aabbccddeeff");
+        assert!("0011".parse::<WalletId>().is_err());
+        assert!("00112233445566778899AABBCCDDEEFF"
+            .parse::<WalletId>()
+            .is_err());
+    }
+
+    #[test]
+    fn debug_is_redacted() {
+        let shown = format!("{:?}", wallet(Some("TREZOR")));
+        assert!(shown.contains("REDACTED"));
+        assert!(!shown.contains("TREZOR"));
+    }
+}
