@@ -6,7 +6,7 @@ use std::path::PathBuf;
 /// Assent: your consent to health-data access, signed by you, kept on a ledger
 /// you can check.
 #[derive(Debug, Parser)]
-#[command(name = "assent", version, about, long_about = None, propagate_version = true)]
+#[command(name = "assent", version, propagate_version = true)]
 pub struct Cli {
     /// Folder for the wallet's non-secret files [default: the OS data folder]
     #[arg(long, global = true, env = "ASSENT_WALLET", value_name = "DIR")]
