@@ -49,9 +49,13 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
 
+pub mod cbor;
+pub mod codes;
 pub mod fsio;
+pub mod ids;
 pub mod keys;
 pub mod keystore;
+pub mod scope;
 pub mod vault;
 pub mod wallet;
 

@@ -1,0 +1,84 @@
+//! Versioned code tables (`codes/v1`, PROTOCOL §2).
+//!
+//! Everything a transaction says about data is a small integer from these
+//! tables (no free text reaches the ledger, and a grant stays small enough for
+//! a QR code). Each code also has its HL7 FHIR code and plain words for people.
+//! An unknown number makes a transaction invalid: decoding fails closed.
+
+mod macros;
+pub mod v1;
+
+pub use v1::{
+    AccessMode, Action, Category, EmergencyReason, OrgKind, Purpose, ResourceType, SecurityLabel,
+};
+
+/// A code number that the tables do not know.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {table} code {value}")]
+pub struct UnknownCode {
+    /// Which table.
+    pub table: &'static str,
+    /// The number found.
+    pub value: u64,
+}
+
+/// A code name (FHIR code or CLI word) that the tables do not know.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {table} {name:?}; known: {known}")]
+pub struct UnknownName {
+    /// Which table.
+    pub table: &'static str,
+    /// The name given.
+    pub name: String,
+    /// The names the table knows, comma-separated.
+    pub known: String,
+}
+
+/// What every code table offers.
+pub trait Code: Sized + Copy + Ord + 'static {
+    /// The table's name ("purpose", …).
+    const TABLE: &'static str;
+    /// Every code of the table, in number order.
+    const ALL: &'static [Self];
+    /// The wire number.
+    fn number(self) -> u8;
+    /// The HL7/FHIR code (e.g. `TREAT`, `Observation`).
+    fn fhir_code(self) -> &'static str;
+    /// Plain words for people.
+    fn describe(self) -> &'static str;
+
+    /// The code with this wire number.
+    ///
+    /// # Errors
+    /// [`UnknownCode`] for a number not in the table.
+    fn from_number(value: u64) -> Result<Self, UnknownCode> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| u64::from(c.number()) == value)
+            .ok_or(UnknownCode {
+                table: Self::TABLE,
+                value,
+            })
+    }
+
+    /// The code with this FHIR code (exact) or name (case-insensitive).
+    ///
+    /// # Errors
+    /// [`UnknownName`] listing the known names.
+    fn from_name(name: &str) -> Result<Self, UnknownName> {
+        Self::ALL
+            .iter()
+            .copied()
+            .find(|c| c.fhir_code().eq_ignore_ascii_case(name))
+            .ok_or_else(|| UnknownName {
+                table: Self::TABLE,
+                name: name.to_string(),
+                known: Self::ALL
+                    .iter()
+                    .map(|c| c.fhir_code())
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })
+    }
+}
