@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Type-checks assent-core for the platforms it promises beyond this machine:
-# Windows and Apple (their keystore code), and the web (no keystore). Linking
+# Windows and Apple (their keystore code), Android and the web (no keystore). Linking
 # needs each platform's SDK, so this checks; it does not build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-targets=(x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-ios wasm32-unknown-unknown)
+targets=(x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-ios aarch64-linux-android wasm32-unknown-unknown)
 installed=$(rustup target list --installed)
 for t in "${targets[@]}"; do
   grep -qx "$t" <<<"$installed" || rustup target add "$t"
 done
-for t in x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-ios; do
+for t in x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-ios aarch64-linux-android; do
   cargo check --quiet --locked -p assent-core --target "$t"
 done
 cargo check --quiet --locked -p assent-core --no-default-features --target wasm32-unknown-unknown

@@ -58,8 +58,8 @@ pub struct NewArgs {
     #[arg(long, value_name = "FILE")]
     pub vault: Option<PathBuf>,
     /// Also protect the words with a BIP39 passphrase (from
-    /// ASSENT_BIP39_PASSPHRASE, or asked for); without it the words alone
-    /// restore nothing
+    /// ASSENT_BIP39_PASSPHRASE, or asked for); the words without it give
+    /// different keys, so keep both
     #[arg(long)]
     pub bip39_passphrase: bool,
 }

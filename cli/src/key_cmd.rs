@@ -4,10 +4,9 @@ use crate::cli::{BackupArgs, DeleteArgs, ImportArgs, KeyCommand, NewArgs, ShowAr
 use crate::error::hinted;
 use crate::prompt::{self, Purpose};
 use crate::wallet_dir::{self, StoreMeta, WalletDir, WalletMeta};
-use anyhow::{Context, Result};
-use assent_core::fsio::write_atomic;
+use anyhow::{bail, Context, Result};
 use assent_core::keys::{MnemonicPhrase, PublicKey};
-use assent_core::keystore::SecretStore;
+use assent_core::keystore::{KeystoreError, SecretStore};
 use assent_core::vault::{self, KdfParams};
 use assent_core::wallet::{WalletId, WalletSecret};
 use zeroize::Zeroizing;
@@ -122,7 +121,7 @@ fn backup(dir: &WalletDir, args: BackupArgs) -> Result<()> {
         Purpose::Choose,
     )?;
     let bytes = vault::seal_wallet(&wallet, &pass, KdfParams::DEFAULT, &mut rand_core::OsRng)?;
-    write_atomic(&args.out, &bytes).with_context(|| format!("writing {}", args.out.display()))?;
+    wallet_dir::write_new_file(&args.out, &bytes, "backup")?;
     println!("Encrypted backup written to {}.", args.out.display());
     println!(
         "Restore it with `assent key import {}` and its passphrase.",
@@ -163,9 +162,25 @@ fn delete(dir: &WalletDir, args: DeleteArgs) -> Result<()> {
     match &meta.store {
         StoreMeta::Keystore { .. } => {
             let id: WalletId = meta.wallet_id.parse()?;
-            wallet_dir::os_keystore()?.delete(&id)?;
+            match wallet_dir::os_keystore()?.delete(&id) {
+                Ok(()) => {}
+                Err(KeystoreError::NotFound { .. }) => {
+                    eprintln!("note: the keystore held no secret for this wallet any more");
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        StoreMeta::Vault { path } if !path.exists() => {
+            eprintln!("note: the vault {} was already gone", path.display());
         }
         StoreMeta::Vault { path } => {
+            let bytes = wallet_dir::read_bounded(path)?;
+            if vault::Header::parse(&bytes).is_err() {
+                bail!(
+                    "{} is not an Assent vault; it was left in place",
+                    path.display()
+                );
+            }
             std::fs::remove_file(path).with_context(|| format!("removing {}", path.display()))?;
         }
     }

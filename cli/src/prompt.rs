@@ -3,7 +3,7 @@
 
 use anyhow::{bail, Context, Result};
 use assent_core::vault::Passphrase;
-use std::io::{IsTerminal, Read};
+use std::io::{BufRead, IsTerminal, Read};
 use zeroize::Zeroizing;
 
 /// Environment variable holding the vault passphrase.
@@ -59,17 +59,22 @@ pub fn passphrase(env_var: &str, what: &str, purpose: Purpose) -> Result<Passphr
 /// Reads recovery words from standard input (all of it, or a prompted line on
 /// a terminal).
 pub fn words_from_stdin() -> Result<Zeroizing<String>> {
-    let mut words = Zeroizing::new(String::new());
+    const LIMIT: usize = 16 * 1024;
+    // Room for everything up front, so the string never moves and leaves a
+    // stray copy of the words behind.
+    let mut words = Zeroizing::new(String::with_capacity(LIMIT + 1));
     let stdin = std::io::stdin();
+    let mut input = stdin.lock().take(LIMIT as u64 + 1);
     if stdin.is_terminal() {
         eprintln!("Type your 24 recovery words, separated by spaces, then press Enter:");
-        stdin.read_line(&mut words).context("reading the words")?;
+        input.read_line(&mut words).context("reading the words")?;
     } else {
-        stdin
-            .lock()
-            .take(64 * 1024)
+        input
             .read_to_string(&mut words)
             .context("reading the words from standard input")?;
+    }
+    if words.len() > LIMIT {
+        bail!("more than {LIMIT} bytes of input: these are not 24 recovery words");
     }
     Ok(words)
 }

@@ -4,7 +4,7 @@
 use crate::error::hinted;
 use crate::prompt::{self, Purpose};
 use anyhow::{bail, Context, Result};
-use assent_core::fsio::write_atomic;
+use assent_core::fsio::write_new_atomic;
 use assent_core::keystore::{KeystoreError, OsKeystore, SecretStore};
 use assent_core::vault::{self, KdfParams};
 use assent_core::wallet::{WalletId, WalletSecret};
@@ -121,13 +121,25 @@ impl WalletDir {
         Ok(())
     }
 
-    /// Writes `wallet.json` atomically.
-    pub fn write_meta(&self, meta: &WalletMeta) -> Result<()> {
+    /// Creates the folder if needed.
+    fn create(&self) -> Result<()> {
         std::fs::create_dir_all(&self.root)
-            .with_context(|| format!("creating {}", self.root.display()))?;
+            .with_context(|| format!("creating {}", self.root.display()))
+    }
+
+    /// Writes a new `wallet.json` atomically; never replaces one.
+    fn write_new_meta(&self, meta: &WalletMeta) -> Result<()> {
         let json = serde_json::to_vec_pretty(meta).context("encoding wallet.json")?;
-        write_atomic(&self.meta_path(), &json)
-            .with_context(|| format!("writing {}", self.meta_path().display()))
+        write_new_atomic(&self.meta_path(), &json).map_err(|e| {
+            if e.kind() == std::io::ErrorKind::AlreadyExists {
+                hinted(
+                    format!("{} already holds a wallet", self.root.display()),
+                    "choose another folder with --wallet DIR; nothing was changed",
+                )
+            } else {
+                anyhow::Error::new(e).context(format!("writing {}", self.meta_path().display()))
+            }
+        })
     }
 
     /// Removes `wallet.json`.
@@ -201,49 +213,97 @@ pub fn load_secret(dir: &WalletDir, vault_override: Option<&Path>) -> Result<Wal
     Ok(secret)
 }
 
+/// Writes a new file, refusing (with a hint) to replace an existing one.
+pub fn write_new_file(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
+    write_new_atomic(path, bytes).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            hinted(
+                format!("{} already exists", path.display()),
+                format!("choose a new file name for the {what}; nothing was changed"),
+            )
+        } else {
+            anyhow::Error::new(e).context(format!("writing {}", path.display()))
+        }
+    })
+}
+
 /// Stores a new wallet's secret in the vault file or the OS keystore, then
-/// writes `wallet.json`. Refuses to overwrite anything.
+/// writes `wallet.json`. Replaces nothing; if a later step fails, what the
+/// earlier ones stored is removed again, so no orphan secret is left behind.
 pub fn save_new(
     dir: &WalletDir,
     vault_path: Option<&Path>,
     secret: &WalletSecret,
 ) -> Result<WalletMeta> {
-    dir.ensure_empty()?;
-    let wallet_id = WalletId::generate(&mut rand_core::OsRng);
-    let store = match vault_path {
+    // What can fail without touching anything comes first: the keystore must
+    // answer, or the vault passphrase must be given.
+    let target = match vault_path {
         Some(path) => {
-            if path.exists() {
-                return Err(hinted(
-                    format!("{} already exists", path.display()),
-                    "choose a new file name for the vault; nothing was changed",
-                ));
-            }
             let pass = prompt::passphrase(
                 prompt::VAULT_PASSPHRASE_ENV,
                 "new vault passphrase",
                 Purpose::Choose,
             )?;
-            let bytes =
+            let sealed =
                 vault::seal_wallet(secret, &pass, KdfParams::DEFAULT, &mut rand_core::OsRng)?;
-            write_atomic(path, &bytes).with_context(|| format!("writing {}", path.display()))?;
-            let path = std::fs::canonicalize(path)
-                .with_context(|| format!("resolving {}", path.display()))?;
-            StoreMeta::Vault { path }
+            Target::Vault(path, sealed)
         }
-        None => {
-            let keystore = os_keystore()?;
-            keystore.create(&wallet_id, secret)?;
-            StoreMeta::Keystore {
-                name: keystore.name().to_string(),
+        None => Target::Keystore(os_keystore()?),
+    };
+    let created_dir = !dir.root.exists();
+    dir.create()?;
+    let wallet_id = WalletId::generate(&mut rand_core::OsRng);
+    let result = target.store(&wallet_id, secret).and_then(|(store, undo)| {
+        let meta = WalletMeta {
+            version: META_VERSION,
+            wallet_id: wallet_id.to_string(),
+            store,
+            public_key: secret.primary_public_key().to_text(),
+        };
+        dir.write_new_meta(&meta).inspect_err(|_| undo())?;
+        Ok(meta)
+    });
+    if result.is_err() && created_dir {
+        let _ = std::fs::remove_dir(&dir.root);
+    }
+    result
+}
+
+/// Where a new secret is about to go.
+enum Target<'a> {
+    Keystore(OsKeystore),
+    Vault(&'a Path, Vec<u8>),
+}
+
+/// Takes back a secret just stored.
+type Undo = Box<dyn FnOnce()>;
+
+impl Target<'_> {
+    fn store(self, wallet_id: &WalletId, secret: &WalletSecret) -> Result<(StoreMeta, Undo)> {
+        match self {
+            Target::Vault(path, sealed) => {
+                write_new_file(path, &sealed, "vault")?;
+                let written = path.to_path_buf();
+                let undo: Undo = Box::new(move || {
+                    let _ = std::fs::remove_file(&written);
+                });
+                match std::fs::canonicalize(path) {
+                    Ok(path) => Ok((StoreMeta::Vault { path }, undo)),
+                    Err(e) => {
+                        undo();
+                        Err(anyhow::Error::new(e).context(format!("resolving {}", path.display())))
+                    }
+                }
+            }
+            Target::Keystore(keystore) => {
+                keystore.create(wallet_id, secret)?;
+                let name = keystore.name().to_string();
+                let id = *wallet_id;
+                let undo: Undo = Box::new(move || {
+                    let _ = keystore.delete(&id);
+                });
+                Ok((StoreMeta::Keystore { name }, undo))
             }
         }
-    };
-    let meta = WalletMeta {
-        version: META_VERSION,
-        wallet_id: wallet_id.to_string(),
-        store,
-        public_key: secret.primary_public_key().to_text(),
-    };
-    dir.write_meta(&meta)?;
-    Ok(meta)
+    }
 }

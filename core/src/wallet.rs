@@ -103,9 +103,8 @@ pub struct WalletSecret {
 impl WalletSecret {
     /// A wallet with one identity at its inception key.
     pub fn new(mnemonic: MnemonicPhrase, bip39_passphrase: Option<Zeroizing<String>>) -> Self {
-        let entropy = Entropy::from_bytes(*mnemonic.entropy().expose_secret());
         WalletSecret {
-            entropy,
+            entropy: mnemonic.into_entropy(),
             bip39_passphrase: bip39_passphrase.filter(|p| !p.is_empty()),
             identities: vec![IdentityRef::PRIMARY],
         }
@@ -113,7 +112,7 @@ impl WalletSecret {
 
     /// The 24 words of this wallet.
     pub fn mnemonic(&self) -> MnemonicPhrase {
-        MnemonicPhrase::from_entropy(Entropy::from_bytes(*self.entropy.expose_secret()))
+        MnemonicPhrase::from_entropy(self.entropy.duplicate())
     }
 
     /// Whether a BIP39 passphrase is part of the wallet.
@@ -163,8 +162,15 @@ impl WalletSecret {
                 })
                 .collect(),
         };
-        let mut out = Zeroizing::new(Vec::with_capacity(128));
+        // Room for everything up front, so the buffer never moves and leaves
+        // a stray copy of the secret behind.
+        let capacity = 64
+            + 40
+            + item.bip39_passphrase.as_ref().map_or(0, |p| p.len() + 24)
+            + 24 * item.identities.len();
+        let mut out = Zeroizing::new(Vec::with_capacity(capacity));
         ciborium::into_writer(&item, &mut *out).expect("writing CBOR to a Vec cannot fail");
+        debug_assert!(out.len() <= capacity);
         out
     }
 
@@ -178,8 +184,10 @@ impl WalletSecret {
             return Err(WalletError::TooLarge { len: bytes.len() });
         }
         let mut rest = bytes;
-        let mut item: Item =
-            ciborium::from_reader(&mut rest).map_err(|e| WalletError::Malformed {
+        // ciborium's scratch buffer sees the secret: make it one we wipe.
+        let mut scratch = Zeroizing::new([0u8; 4096]);
+        let mut item: Item = ciborium::de::from_reader_with_buffer(&mut rest, scratch.as_mut())
+            .map_err(|e| WalletError::Malformed {
                 reason: e.to_string(),
             })?;
         if !rest.is_empty() {
@@ -188,12 +196,10 @@ impl WalletSecret {
         if item.v != ITEM_VERSION {
             return Err(WalletError::UnsupportedVersion(item.v));
         }
-        let entropy: [u8; 32] = item
-            .entropy
-            .as_slice()
-            .try_into()
-            .map_err(|_| WalletError::EntropyLength(item.entropy.len()))?;
-        let entropy = Entropy::from_bytes(entropy);
+        if item.entropy.len() != 32 {
+            return Err(WalletError::EntropyLength(item.entropy.len()));
+        }
+        let entropy = Entropy::copy_of(&item.entropy);
         if item.identities.is_empty() {
             return Err(WalletError::Identities(
                 "a wallet has at least one identity",

@@ -36,6 +36,21 @@ impl Entropy {
     pub fn expose_secret(&self) -> &[u8; 32] {
         &self.0
     }
+
+    /// A second copy, filled in place (no stray copy on the stack).
+    pub fn duplicate(&self) -> Entropy {
+        Self::copy_of(self.0.as_ref())
+    }
+
+    /// Copies 32 bytes into a new wiped-on-drop buffer.
+    ///
+    /// # Panics
+    /// If `bytes` is not 32 bytes long (callers check first).
+    pub(crate) fn copy_of(bytes: &[u8]) -> Entropy {
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(bytes);
+        Entropy(out)
+    }
 }
 
 impl std::fmt::Debug for Entropy {
@@ -143,19 +158,21 @@ impl MnemonicPhrase {
     /// ```
     pub fn parse(words: &str) -> Result<Self, MnemonicError> {
         let mnemonic = checked_mnemonic(words, &[WORD_COUNT], "24")?;
-        let (bytes, len) = mnemonic.to_entropy_array();
-        let bytes = Zeroizing::new(bytes);
-        debug_assert_eq!(len, 32);
-        let mut entropy = [0u8; 32];
-        entropy.copy_from_slice(&bytes[..32]);
+        let array = Zeroizing::new(mnemonic.to_entropy_array());
+        debug_assert_eq!(array.1, 32);
         Ok(MnemonicPhrase {
-            entropy: Entropy::from_bytes(entropy),
+            entropy: Entropy::copy_of(&array.0[..32]),
         })
     }
 
     /// The entropy the words encode.
     pub fn entropy(&self) -> &Entropy {
         &self.entropy
+    }
+
+    /// The entropy, taking the phrase apart.
+    pub fn into_entropy(self) -> Entropy {
+        self.entropy
     }
 
     fn to_bip39(&self) -> Mnemonic {

@@ -11,10 +11,35 @@
 //! [`KeystoreError::Unavailable`] and the caller can choose the encrypted
 //! [`vault`](crate::vault) instead.
 
+// One file per case: the native stores, or (Android until its Keystore is
+// wired in, the web, other targets) a type whose `open` says there is none,
+// so callers compile everywhere.
 #[cfg(feature = "os-keystore")]
-mod os;
+#[cfg_attr(
+    any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "windows"
+    ),
+    path = "os.rs"
+)]
+#[cfg_attr(
+    not(any(
+        target_os = "linux",
+        target_os = "freebsd",
+        target_os = "openbsd",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "windows"
+    )),
+    path = "unsupported.rs"
+)]
+mod platform;
 #[cfg(feature = "os-keystore")]
-pub use os::OsKeystore;
+pub use platform::OsKeystore;
 
 use crate::wallet::{WalletError, WalletId, WalletSecret};
 
@@ -73,7 +98,9 @@ pub trait SecretStore {
     /// [`KeystoreError::NotFound`], [`KeystoreError::Platform`], or a damaged item.
     fn load(&self, wallet: &WalletId) -> Result<WalletSecret, KeystoreError>;
 
-    /// Stores a new wallet's secret; never overwrites one already there.
+    /// Stores a new wallet's secret; refuses if one is already there. (A check
+    /// then a write, not one atomic step: wallet ids are 128 random bits, so
+    /// two writers never race for one account.)
     ///
     /// # Errors
     /// [`KeystoreError::AlreadyExists`] or [`KeystoreError::Platform`].

@@ -59,23 +59,6 @@ mod native {
     }
 }
 
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "windows"
-)))]
-mod native {
-    pub const NAME: &str = "no OS keystore";
-    pub fn credential(_account: &str) -> keyring::Result<Box<keyring::credential::Credential>> {
-        Err(keyring::Error::NoStorageAccess(
-            "this platform has no OS keystore that Assent supports; use the encrypted vault".into(),
-        ))
-    }
-}
-
 impl OsKeystore {
     /// Opens the platform's keystore after checking that it answers.
     ///

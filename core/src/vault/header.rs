@@ -24,17 +24,20 @@ pub struct KdfParams {
 }
 
 impl KdfParams {
-    /// RFC 9106 §4's second recommendation: 64 MiB, 3 passes, 1 lane. Above
-    /// OWASP's minimum (19 MiB, 2 passes, 1 lane).
+    /// PROTOCOL §1's default: 64 MiB and 3 passes as in RFC 9106 §4's second
+    /// recommendation, with one lane (that recommendation uses four); well
+    /// above OWASP's minimum (19 MiB, 2 passes, 1 lane).
     pub const DEFAULT: KdfParams = KdfParams {
         m_kib: 64 * 1024,
         t: 3,
         p: 1,
     };
-    /// The weakest setting read or written: OWASP's Argon2id minimum.
+    /// The weakest setting read or written: 19 MiB (PROTOCOL §1's `TooWeak`
+    /// bound, OWASP's minimum memory), and the one pass and one lane Argon2
+    /// itself needs.
     pub const MINIMUM: KdfParams = KdfParams {
         m_kib: 19 * 1024,
-        t: 2,
+        t: 1,
         p: 1,
     };
     /// The most work a file may ask of this machine (1 GiB, 10 passes, 4 lanes).

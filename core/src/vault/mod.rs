@@ -7,8 +7,10 @@
 //!
 //! On reading, the cost parameters come from the (untrusted) file, so they are
 //! checked before any work: more than 1 GiB, 10 passes or 4 lanes is
-//! [`VaultError::ExcessiveWork`]; less than 19 MiB or 2 passes is
-//! [`VaultError::TooWeak`]. A wrong passphrase and an altered file give the same
+//! [`VaultError::ExcessiveWork`]; less than 19 MiB (or no pass or lane at all)
+//! is [`VaultError::TooWeak`]. Passphrases are Unicode-normalised (NFKD, as
+//! BIP39 does) so that the same words typed on another device open the file.
+//! A wrong passphrase and an altered file give the same
 //! [`VaultError::DecryptionFailed`]: no oracle says which.
 //!
 //! ```
@@ -88,9 +90,14 @@ pub enum VaultError {
 pub struct Passphrase(Zeroizing<String>);
 
 impl Passphrase {
-    /// Wraps a passphrase (taking ownership so no copy is left behind).
+    /// Wraps a passphrase, normalised to Unicode NFKD (the given string is
+    /// wiped).
     pub fn new(passphrase: String) -> Self {
-        Passphrase(Zeroizing::new(passphrase))
+        use unicode_normalization::UnicodeNormalization;
+        let given = Zeroizing::new(passphrase);
+        let mut normalised = Zeroizing::new(String::with_capacity(given.len() * 3));
+        normalised.extend(given.nfkd());
+        Passphrase(normalised)
     }
 
     /// The passphrase text.
@@ -162,7 +169,7 @@ pub fn seal(
     let key = derive_key(passphrase, &header)?;
     let header_bytes = header.to_bytes();
     let sealed = aead::encrypt(&key, &header.nonce, &header_bytes, plaintext)
-        .map_err(|_| VaultError::DecryptionFailed)?;
+        .expect("the header's nonce has the AEAD's nonce length");
     let mut file = Vec::with_capacity(HEADER_LEN + sealed.len());
     file.extend_from_slice(&header_bytes);
     file.extend_from_slice(&sealed);
