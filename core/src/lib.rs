@@ -56,6 +56,7 @@ pub mod ids;
 pub mod keys;
 pub mod keystore;
 pub mod scope;
+pub mod tx;
 pub mod vault;
 pub mod wallet;
 
