@@ -55,8 +55,13 @@ pub mod fsio;
 pub mod ids;
 pub mod keys;
 pub mod keystore;
+pub mod policy;
 pub mod scope;
+pub mod state;
 pub mod tx;
+
+#[cfg(test)]
+pub(crate) mod testkit;
 pub mod vault;
 pub mod wallet;
 

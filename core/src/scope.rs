@@ -143,7 +143,7 @@ impl Provision {
         Ok(())
     }
 
-    fn deny_matches(&self, r: &AccessRequest) -> bool {
+    pub(crate) fn deny_matches(&self, r: &AccessRequest) -> bool {
         let any = |set_empty: bool, hit: bool| set_empty || hit;
         any(
             self.resource_types.is_empty(),
@@ -354,4 +354,4 @@ impl Provision {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

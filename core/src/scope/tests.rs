@@ -209,7 +209,7 @@ proptest! {
 /// A scope built to lie inside `outer`: each named set cut down (never to
 /// empty where `outer` names something), labels cut down, the same period,
 /// every exception kept and maybe one more.
-fn narrowed(outer: &Scope, pick: &Scope) -> Scope {
+pub(crate) fn narrowed(outer: &Scope, pick: &Scope) -> Scope {
     fn cut<T: Ord + Copy>(outer: &BTreeSet<T>, pick: &BTreeSet<T>) -> BTreeSet<T> {
         if outer.is_empty() {
             return pick.clone();

@@ -1,0 +1,178 @@
+//! The policy engine: may this organisation do this with this patient's data?
+//!
+//! [`evaluate`] is one pure function, called alike by the ledger's decision
+//! API, the clinic's offline check and the wallet's audit of its history.
+//! Deny by default; permit only under a grant to that organisation, live at the
+//! request's time, whose permit covers the request and none of whose deny
+//! exceptions match. Break-glass access is a third outcome, neither permit nor
+//! deny (PROTOCOL §4): an organisation that provides care may read without a
+//! grant for emergency treatment, with a reason from a closed list, and the
+//! patient is always told. A grant cannot forbid it.
+
+use crate::codes::{Code, EmergencyReason, Purpose};
+use crate::ids::{GrantId, IdentityId, OrgId};
+use crate::scope::{AccessRequest, NotCovered};
+use crate::state::ConsentState;
+
+/// One request to judge (PROTOCOL §4's `Request`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    /// Whose data.
+    pub patient: IdentityId,
+    /// Who asks (taken from the caller's signature by the ledger).
+    pub grantee: OrgId,
+    /// What, why and when.
+    pub access: AccessRequest,
+    /// Set for break-glass access without a grant.
+    pub emergency: Option<EmergencyReason>,
+}
+
+/// The outcome, naming the grant or the reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Decision {
+    /// Covered by this grant.
+    Permit {
+        /// The covering grant.
+        grant: GrantId,
+    },
+    /// Break-glass emergency access by a care provider.
+    EmergencyOverride {
+        /// The reason given.
+        reason: EmergencyReason,
+    },
+    /// Refused.
+    Deny(DenyReason),
+}
+
+/// Why a request is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum DenyReason {
+    /// The organisation is not registered.
+    UnknownOrg,
+    /// No grant from this patient to this organisation.
+    NoGrant,
+    /// The grant was revoked before the access.
+    Revoked {
+        /// The grant.
+        grant: GrantId,
+    },
+    /// The grant's period does not include the access time.
+    OutsidePeriod {
+        /// The grant.
+        grant: GrantId,
+    },
+    /// The grant does not cover this access.
+    OutsideScope {
+        /// The grant.
+        grant: GrantId,
+        /// What it does not cover.
+        why: NotCovered,
+    },
+    /// Break-glass asked by an organisation that does not provide care, or
+    /// not for emergency treatment.
+    EmergencyNotAllowed,
+}
+
+impl Decision {
+    /// Whether the data may be released.
+    pub fn allows(&self) -> bool {
+        !matches!(self, Decision::Deny(_))
+    }
+
+    /// The decision in plain words for people.
+    pub fn explain(&self) -> String {
+        match self {
+            Decision::Permit { grant } => format!("covered by your grant {}", short(grant)),
+            Decision::EmergencyOverride { reason } => {
+                format!("emergency access without a grant: {}", reason.describe())
+            }
+            Decision::Deny(reason) => match reason {
+                DenyReason::UnknownOrg => "the organisation is not registered".into(),
+                DenyReason::NoGrant => "you have not given this organisation access".into(),
+                DenyReason::Revoked { grant } => {
+                    format!("your grant {} was revoked before this", short(grant))
+                }
+                DenyReason::OutsidePeriod { grant } => {
+                    format!("your grant {} was not valid at that time", short(grant))
+                }
+                DenyReason::OutsideScope { grant, why } => {
+                    format!("outside your grant {}: {why}", short(grant))
+                }
+                DenyReason::EmergencyNotAllowed => {
+                    "emergency access is only for care providers treating an emergency".into()
+                }
+            },
+        }
+    }
+}
+
+fn short(grant: &GrantId) -> String {
+    grant.to_string()[..8].to_string()
+}
+
+/// Judges a request against the state (at the request's own time).
+///
+/// ```
+/// use assent_core::policy::{evaluate, Decision, DenyReason, Request};
+/// # use assent_core::{codes::*, ids::*, keys::SigningKey, scope::AccessRequest, state::*};
+/// # let patient = IdentityId(SigningKey::from_secret_bytes(&[1; 32]).public_key());
+/// let state = ConsentState::new(Genesis::new("demo", vec![], 1));
+/// let request = Request {
+///     patient,
+///     grantee: OrgId([7; 32]),
+///     access: AccessRequest {
+///         resource_type: ResourceType::Observation,
+///         categories: Default::default(),
+///         labels: Default::default(),
+///         action: Action::Access,
+///         purpose: Purpose::Treat,
+///         at: 1_790_000_000,
+///     },
+///     emergency: None,
+/// };
+/// assert_eq!(evaluate(&state, &request), Decision::Deny(DenyReason::UnknownOrg));
+/// ```
+pub fn evaluate(state: &ConsentState, request: &Request) -> Decision {
+    let Some(org) = state.org(&request.grantee) else {
+        return Decision::Deny(DenyReason::UnknownOrg);
+    };
+    let at = request.access.at;
+    if let Some(reason) = request.emergency {
+        return if org.kind.provides_care() && request.access.purpose == Purpose::Etreat {
+            Decision::EmergencyOverride { reason }
+        } else {
+            Decision::Deny(DenyReason::EmergencyNotAllowed)
+        };
+    }
+    // Grants are visited in id order, so the answer never depends on how the
+    // state was built. The most telling refusal is kept: outside scope beats
+    // revoked beats outside the period beats no grant at all.
+    let mut best: Option<(u8, DenyReason)> = None;
+    let mut keep = |rank: u8, reason: DenyReason| {
+        if best.as_ref().is_none_or(|(r, _)| rank > *r) {
+            best = Some((rank, reason));
+        }
+    };
+    for (id, grant) in state.grants() {
+        // A grant's validity is its signed period, not when it reached the
+        // ledger: a QR-first grant may be used before it is appended.
+        if grant.patient != request.patient || grant.grantee != request.grantee {
+            continue;
+        }
+        if grant.revoked_at.is_some_and(|r| r <= at) {
+            keep(2, DenyReason::Revoked { grant: *id });
+            continue;
+        }
+        match grant.scope.covers(&request.access) {
+            Ok(()) => return Decision::Permit { grant: *id },
+            Err(NotCovered::Period) => keep(1, DenyReason::OutsidePeriod { grant: *id }),
+            Err(why) => keep(3, DenyReason::OutsideScope { grant: *id, why }),
+        }
+    }
+    Decision::Deny(best.map_or(DenyReason::NoGrant, |(_, reason)| reason))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,460 @@
+//! The rules applied at append (DESIGN §3 "smart contract", PROTOCOL §3–5).
+
+use super::{
+    ConsentState, DelegationRecord, GrantRecord, Holder, IdentityRecord, OrgRecord, ProposalRecord,
+    Refusal, Role, MAX_FUTURE_SKEW,
+};
+use crate::ids::{DelegationId, GrantId, IdentityId, KeyCommitment, OrgId, ProposalId, TxId};
+use crate::keys::PublicKey;
+use crate::tx::{GovAction, Grant, Kind, SignedTx};
+
+/// What a valid transaction changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Effect {
+    /// A new identity.
+    Enrolled {
+        /// The identity.
+        identity: IdentityId,
+        /// Its record.
+        record: IdentityRecord,
+    },
+    /// An identity's new key.
+    Rotated {
+        /// The identity.
+        identity: IdentityId,
+        /// Its new record.
+        record: IdentityRecord,
+    },
+    /// A new grant.
+    Granted {
+        /// The grant id.
+        grant: GrantId,
+        /// Its record.
+        record: GrantRecord,
+    },
+    /// A grant ended (with the grant itself, when it came embedded).
+    Revoked {
+        /// The grant.
+        grant: GrantId,
+        /// The embedded grant, appended with the revocation.
+        embedded: Option<(GrantId, GrantRecord)>,
+    },
+    /// A new delegation.
+    Delegated {
+        /// The delegation id.
+        delegation: DelegationId,
+        /// Its record.
+        record: DelegationRecord,
+    },
+    /// A delegation ended, and the grants revoked with it.
+    DelegationRevoked {
+        /// The delegation.
+        delegation: DelegationId,
+        /// Grants made under it and revoked by the cascade.
+        cascaded: Vec<GrantId>,
+    },
+    /// An access record (evidence; no state change).
+    AccessRecorded {
+        /// Whose record was read.
+        patient: IdentityId,
+    },
+    /// A new proposal (and, at a threshold of one, its effect).
+    Proposed {
+        /// The proposal.
+        proposal: ProposalId,
+        /// Its record.
+        record: ProposalRecord,
+        /// The organisation registered, if it took effect.
+        registered: Option<(OrgId, OrgRecord)>,
+    },
+    /// An approval (and, at the threshold, the act's effect).
+    Approved {
+        /// The proposal.
+        proposal: ProposalId,
+        /// Its record after the approval.
+        record: ProposalRecord,
+        /// The organisation registered, if it took effect.
+        registered: Option<(OrgId, OrgRecord)>,
+    },
+}
+
+impl Effect {
+    /// The identity whose daily budget the transaction uses.
+    pub(crate) fn charged(&self) -> Option<IdentityId> {
+        match self {
+            Effect::Enrolled { identity, .. } | Effect::Rotated { identity, .. } => Some(*identity),
+            Effect::Granted { record, .. } => Some(record.patient),
+            Effect::Delegated { record, .. } => Some(record.patient),
+            _ => None,
+        }
+    }
+}
+
+impl ConsentState {
+    /// Checks `tx` against the state at leaf time `now`.
+    ///
+    /// # Errors
+    /// The first [`Refusal`] that applies.
+    pub fn validate(&self, tx: &SignedTx, now: u64) -> Result<Effect, Refusal> {
+        if self.seen.contains(&tx.id()) {
+            return Err(Refusal::Replay(tx.id()));
+        }
+        let created = tx.body().created;
+        if created > now.saturating_add(MAX_FUTURE_SKEW) {
+            return Err(Refusal::CreatedInFuture { created, now });
+        }
+        if now.saturating_sub(created) > self.genesis.max_tx_age {
+            return Err(Refusal::TooOld {
+                created,
+                now,
+                max_age: self.genesis.max_tx_age,
+            });
+        }
+        let signer = tx.signer();
+        let effect = match &tx.body().kind {
+            Kind::Enroll(e) => {
+                if self.key_holders.contains_key(&signer.to_bytes()) {
+                    return Err(Refusal::KeyInUse);
+                }
+                Effect::Enrolled {
+                    identity: IdentityId(signer),
+                    record: IdentityRecord {
+                        current_key: signer,
+                        generation: 0,
+                        next: e.next,
+                    },
+                }
+            }
+            Kind::RotateKey(r) => {
+                let record = self
+                    .identities
+                    .get(&r.identity)
+                    .ok_or(Refusal::NotEnrolled(r.identity))?;
+                if record.current_key != signer {
+                    return Err(self.unauthorised(&signer));
+                }
+                if KeyCommitment::to(&r.new_key) != record.next {
+                    return Err(Refusal::WrongCommitment);
+                }
+                if self.key_holders.contains_key(&r.new_key.to_bytes()) {
+                    return Err(Refusal::KeyInUse);
+                }
+                Effect::Rotated {
+                    identity: r.identity,
+                    record: IdentityRecord {
+                        current_key: r.new_key,
+                        generation: record.generation + 1,
+                        next: r.next,
+                    },
+                }
+            }
+            Kind::Grant(g) => {
+                let record = self.check_grant(g, &signer, now)?;
+                Effect::Granted {
+                    grant: GrantId(tx.id().0),
+                    record,
+                }
+            }
+            Kind::Revoke(r) => {
+                let embedded = match (&r.embedded_grant, self.grants.contains_key(&r.grant)) {
+                    (Some(bytes), false) => Some(self.check_embedded(bytes, r.grant, now)?),
+                    _ => None,
+                };
+                let grant = match (&embedded, self.grants.get(&r.grant)) {
+                    (Some((_, record)), _) | (None, Some(record)) => record,
+                    (None, None) => return Err(Refusal::UnknownGrant(r.grant)),
+                };
+                if grant.revoked_at.is_some() {
+                    return Err(Refusal::AlreadyRevoked(format!("grant {}", r.grant)));
+                }
+                if r.patient.is_some_and(|p| p != grant.patient) {
+                    return Err(Refusal::PatientMismatch);
+                }
+                self.check_authority(grant.patient, r.via, &signer, now, "revoking")?;
+                Effect::Revoked {
+                    grant: r.grant,
+                    embedded,
+                }
+            }
+            Kind::Delegate(d) => {
+                let patient = self.identity_of(&signer)?;
+                if !self.identities.contains_key(&d.caregiver) {
+                    return Err(Refusal::NotEnrolled(d.caregiver));
+                }
+                if d.caregiver == patient {
+                    return Err(Refusal::SelfDelegation);
+                }
+                Effect::Delegated {
+                    delegation: DelegationId(tx.id().0),
+                    record: DelegationRecord {
+                        patient,
+                        caregiver: d.caregiver,
+                        powers: d.powers,
+                        max_scope: d.max_scope.clone(),
+                        period: d.period,
+                        revoked_at: None,
+                    },
+                }
+            }
+            Kind::RevokeDelegation(r) => {
+                let d = self
+                    .delegations
+                    .get(&r.delegation)
+                    .ok_or(Refusal::UnknownDelegation(r.delegation))?;
+                if d.revoked_at.is_some() {
+                    return Err(Refusal::AlreadyRevoked(format!(
+                        "delegation {}",
+                        r.delegation
+                    )));
+                }
+                let by = self.identity_of(&signer)?;
+                if by != d.patient && by != d.caregiver {
+                    return Err(Refusal::NotThePatient);
+                }
+                let cascaded = if r.cascade {
+                    self.grants
+                        .iter()
+                        .filter(|(_, g)| g.via == Some(r.delegation) && g.revoked_at.is_none())
+                        .map(|(id, _)| *id)
+                        .collect()
+                } else {
+                    Vec::new()
+                };
+                Effect::DelegationRevoked {
+                    delegation: r.delegation,
+                    cascaded,
+                }
+            }
+            Kind::RecordAccess(a) => {
+                // Evidence: refused only for structural faults (PROTOCOL §4).
+                let org = self.orgs.get(&a.org).ok_or(Refusal::UnknownOrg(a.org))?;
+                if !org.keys.contains(&signer) {
+                    return Err(Refusal::NotAnOrgKey(a.org));
+                }
+                Effect::AccessRecorded { patient: a.patient }
+            }
+            Kind::Propose(p) => {
+                self.governance_role(&signer)?;
+                if p.expires <= now {
+                    return Err(Refusal::ProposalExpired);
+                }
+                let proposal = ProposalId(tx.id().0);
+                let record = ProposalRecord {
+                    action: p.action.clone(),
+                    expires: p.expires,
+                    approvals: [signer.to_bytes()].into(),
+                    done: false,
+                };
+                let (record, registered) = self.maybe_enact(proposal, record)?;
+                Effect::Proposed {
+                    proposal,
+                    record,
+                    registered,
+                }
+            }
+            Kind::Approve(a) => {
+                self.governance_role(&signer)?;
+                let p = self
+                    .proposals
+                    .get(&a.proposal)
+                    .ok_or(Refusal::UnknownProposal(a.proposal))?;
+                if p.done || now >= p.expires {
+                    return Err(Refusal::ProposalClosed(a.proposal));
+                }
+                let mut record = p.clone();
+                if !record.approvals.insert(signer.to_bytes()) {
+                    return Err(Refusal::AlreadyApproved(a.proposal));
+                }
+                let (record, registered) = self.maybe_enact(a.proposal, record)?;
+                Effect::Approved {
+                    proposal: a.proposal,
+                    record,
+                    registered,
+                }
+            }
+        };
+        if let Some(identity) = effect.charged() {
+            let used = self
+                .budget
+                .get(&(identity, now / 86_400))
+                .copied()
+                .unwrap_or(0);
+            if used >= self.genesis.daily_budget {
+                return Err(Refusal::BudgetExceeded(identity));
+            }
+        }
+        Ok(effect)
+    }
+
+    /// The identity whose current key `signer` is.
+    fn identity_of(&self, signer: &PublicKey) -> Result<IdentityId, Refusal> {
+        match self.key_holders.get(&signer.to_bytes()) {
+            Some(Holder::Identity(id))
+                if self
+                    .identities
+                    .get(id)
+                    .is_some_and(|r| r.current_key == *signer) =>
+            {
+                Ok(*id)
+            }
+            Some(Holder::Identity(_)) => Err(Refusal::StaleKey),
+            _ => Err(Refusal::UnknownSigner),
+        }
+    }
+
+    fn unauthorised(&self, signer: &PublicKey) -> Refusal {
+        match self.identity_of(signer) {
+            Err(e) => e,
+            Ok(_) => Refusal::NotThePatient,
+        }
+    }
+
+    /// The patient signs with their current key, or a caregiver acts under a
+    /// live delegation of that patient with the needed power.
+    fn check_authority(
+        &self,
+        patient: IdentityId,
+        via: Option<DelegationId>,
+        signer: &PublicKey,
+        now: u64,
+        power: &'static str,
+    ) -> Result<Option<&DelegationRecord>, Refusal> {
+        let record = self
+            .identities
+            .get(&patient)
+            .ok_or(Refusal::NotEnrolled(patient))?;
+        let Some(via) = via else {
+            if record.current_key == *signer {
+                return Ok(None);
+            }
+            return Err(self.unauthorised(signer));
+        };
+        let d = self
+            .delegations
+            .get(&via)
+            .ok_or(Refusal::UnknownDelegation(via))?;
+        if d.patient != patient {
+            return Err(Refusal::PatientMismatch);
+        }
+        if self.identity_of(signer)? != d.caregiver {
+            return Err(Refusal::NotTheCaregiver(via));
+        }
+        if !d.live_at(now) {
+            return Err(Refusal::DelegationNotLive(via));
+        }
+        let allowed = match power {
+            "granting" => d.powers.grant,
+            "revoking" => d.powers.revoke,
+            _ => d.powers.history,
+        };
+        if !allowed {
+            return Err(Refusal::LacksPower(via, power));
+        }
+        Ok(Some(d))
+    }
+
+    fn check_grant(&self, g: &Grant, signer: &PublicKey, now: u64) -> Result<GrantRecord, Refusal> {
+        let patient = g.patient.unwrap_or(IdentityId(*signer));
+        let permit = &g.scope.permit;
+        if permit.period.is_none() || permit.purposes.is_empty() || permit.actions.is_empty() {
+            return Err(Refusal::IncompleteGrant);
+        }
+        let org = self
+            .orgs
+            .get(&g.grantee)
+            .ok_or(Refusal::UnknownOrg(g.grantee))?;
+        if let Some(d) = self.check_authority(patient, g.via, signer, now, "granting")? {
+            g.scope
+                .within(&d.max_scope)
+                .map_err(Refusal::WiderThanDelegation)?;
+            let inside = permit.period.is_some_and(|p| p.within(&d.period));
+            if !inside {
+                return Err(Refusal::WiderThanDelegation(crate::scope::Wider("period")));
+            }
+            if org.keys.contains(signer) {
+                return Err(Refusal::GrantToSelf);
+            }
+        }
+        Ok(GrantRecord {
+            patient,
+            grantee: g.grantee,
+            scope: g.scope.clone(),
+            via: g.via,
+            since: now,
+            revoked_at: None,
+        })
+    }
+
+    /// A grant carried in a revocation: it must be the grant revoked, valid now.
+    fn check_embedded(
+        &self,
+        bytes: &[u8],
+        id: GrantId,
+        now: u64,
+    ) -> Result<(GrantId, GrantRecord), Refusal> {
+        let tx = SignedTx::open(bytes, &self.genesis.origin)
+            .map_err(|e| Refusal::EmbeddedGrant(e.to_string()))?;
+        if tx.id() != TxId(id.0) {
+            return Err(Refusal::EmbeddedGrant(
+                "it is not the grant being revoked".into(),
+            ));
+        }
+        if self.seen.contains(&tx.id()) {
+            return Err(Refusal::Replay(tx.id()));
+        }
+        let Kind::Grant(g) = &tx.body().kind else {
+            return Err(Refusal::EmbeddedGrant("it is not a grant".into()));
+        };
+        let record = self
+            .check_grant(g, &tx.signer(), now)
+            .map_err(|e| Refusal::EmbeddedGrant(e.to_string()))?;
+        Ok((id, record))
+    }
+
+    fn governance_role(&self, signer: &PublicKey) -> Result<Role, Refusal> {
+        self.genesis
+            .governance
+            .iter()
+            .find(|(k, _)| k == signer)
+            .map(|(_, r)| *r)
+            .ok_or(Refusal::NotAGovernanceMember)
+    }
+
+    /// Applies the act if the approvals meet the threshold.
+    fn maybe_enact(
+        &self,
+        proposal: ProposalId,
+        mut record: ProposalRecord,
+    ) -> Result<(ProposalRecord, Option<(OrgId, OrgRecord)>), Refusal> {
+        if record.approvals.len() < self.genesis.threshold {
+            return Ok((record, None));
+        }
+        record.done = true;
+        let registered = match &record.action {
+            GovAction::RegisterOrg {
+                kind,
+                keys,
+                name,
+                endpoints,
+            } => {
+                if keys
+                    .iter()
+                    .any(|k| self.key_holders.contains_key(&k.to_bytes()))
+                {
+                    return Err(Refusal::KeyInUse);
+                }
+                Some((
+                    OrgId(proposal.0),
+                    OrgRecord {
+                        kind: *kind,
+                        keys: keys.clone(),
+                        name: name.clone(),
+                        endpoints: endpoints.clone(),
+                    },
+                ))
+            }
+        };
+        Ok((record, registered))
+    }
+}
