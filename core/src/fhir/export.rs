@@ -1,0 +1,152 @@
+//! Grant → FHIR R4 `Consent` JSON.
+
+use super::*;
+use crate::codes::{Code, SecurityLabel};
+use crate::ids::IdentityId;
+use crate::scope::{Period, Provision};
+use crate::tx::{Kind, SignedTx};
+use serde_json::{json, Value};
+use time::format_description::well_known::Rfc3339;
+
+/// Whether the grant is in force.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentStatus {
+    /// Live.
+    Active,
+    /// Revoked or expired.
+    Inactive,
+}
+
+pub(super) fn iso(t: u64) -> String {
+    i64::try_from(t)
+        .ok()
+        .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())
+        .and_then(|d| d.format(&Rfc3339).ok())
+        .unwrap_or_else(|| "9999-12-31T23:59:59Z".into())
+}
+
+fn codings<C: Code>(system: &str, set: impl IntoIterator<Item = C>) -> Vec<Value> {
+    set.into_iter()
+        .map(|c| json!({"system": system, "code": c.fhir_code()}))
+        .collect()
+}
+
+fn concepts<C: Code>(system: &str, set: impl IntoIterator<Item = C>) -> Vec<Value> {
+    codings(system, set)
+        .into_iter()
+        .map(|c| json!({"coding": [c]}))
+        .collect()
+}
+
+fn period(p: &Period) -> Value {
+    json!({"start": iso(p.start), "end": iso(p.end)})
+}
+
+/// The parts of one provision (no type, actor or nesting).
+fn provision_fields(p: &Provision, out: &mut serde_json::Map<String, Value>) {
+    let mut put = |k: &str, v: Vec<Value>| {
+        if !v.is_empty() {
+            out.insert(k.into(), Value::Array(v));
+        }
+    };
+    put("action", concepts(ACTION_SYSTEM, p.actions.iter().copied()));
+    put(
+        "securityLabel",
+        codings(ACTCODE_SYSTEM, p.labels.iter().copied()),
+    );
+    put(
+        "purpose",
+        codings(PURPOSE_SYSTEM, p.purposes.iter().copied()),
+    );
+    put(
+        "class",
+        codings(CLASS_SYSTEM, p.resource_types.iter().copied()),
+    );
+    put(
+        "code",
+        concepts(CATEGORY_SYSTEM, p.categories.iter().copied()),
+    );
+    if let Some(pp) = &p.period {
+        out.insert("period".into(), period(pp));
+    }
+}
+
+fn identity(id: &IdentityId) -> Value {
+    json!({"identifier": {"system": IDENTITY_SYSTEM, "value": id.to_string()}})
+}
+
+/// Exports a signed grant as a FHIR R4 `Consent`.
+///
+/// Returns `None` if `tx` is not a grant.
+pub fn export_grant(tx: &SignedTx, status: ConsentStatus, origin: &str) -> Option<Value> {
+    let Kind::Grant(grant) = &tx.body().kind else {
+        return None;
+    };
+    let signer = IdentityId(tx.signer());
+    let patient = grant.patient.unwrap_or(signer);
+    let permit = &grant.scope.permit;
+
+    let mut base = serde_json::Map::new();
+    base.insert("type".into(), json!("permit"));
+    provision_fields(permit, &mut base);
+    base.insert(
+        "actor".into(),
+        json!([{
+            "role": {"coding": [{"system": ROLE_SYSTEM, "code": "IRCP"}]},
+            "reference": {"identifier": {"system": ORG_SYSTEM, "value": grant.grantee.to_string()}}
+        }]),
+    );
+    let mut nested: Vec<Value> = grant
+        .scope
+        .deny
+        .iter()
+        .filter(|d| !is_lone_unnamed_label(d, permit))
+        .map(|d| {
+            let mut m = serde_json::Map::new();
+            m.insert("type".into(), json!("deny"));
+            provision_fields(d, &mut m);
+            Value::Object(m)
+        })
+        .collect();
+    for label in SecurityLabel::ALL
+        .iter()
+        .filter(|l| !permit.labels.contains(l))
+    {
+        nested.push(json!({"type": "deny", "securityLabel": codings(ACTCODE_SYSTEM, [*label])}));
+    }
+    if !nested.is_empty() {
+        base.insert("provision".into(), Value::Array(nested));
+    }
+
+    Some(json!({
+        "resourceType": "Consent",
+        "identifier": [
+            {"system": GRANT_SYSTEM, "value": tx.id().to_string()},
+            {"system": LEDGER_SYSTEM, "value": origin},
+        ],
+        "status": match status { ConsentStatus::Active => "active", ConsentStatus::Inactive => "inactive" },
+        "scope": {"coding": [{"system": SCOPE_SYSTEM, "code": "patient-privacy"}]},
+        "category": [{"coding": [{"system": LOINC_SYSTEM, "code": "59284-0"}]}],
+        "patient": identity(&patient),
+        "dateTime": iso(tx.body().created),
+        "performer": [identity(&signer)],
+        "sourceAttachment": {
+            "contentType": "application/cose",
+            "data": data_encoding::BASE64.encode(tx.bytes()),
+        },
+        "policyRule": {"coding": [{"system": ACTCODE_SYSTEM, "code": "OPTIN"}]},
+        "provision": Value::Object(base),
+    }))
+}
+
+/// A deny of exactly one sensitive label that the permit does not name: it
+/// means the same as the implicit exclusion, and reads back as such.
+pub(super) fn is_lone_unnamed_label(d: &Provision, permit: &Provision) -> bool {
+    d.labels.len() == 1
+        && d.resource_types.is_empty()
+        && d.categories.is_empty()
+        && d.actions.is_empty()
+        && d.purposes.is_empty()
+        && d.period.is_none()
+        && d.labels.iter().all(|l| !permit.labels.contains(l))
+}
