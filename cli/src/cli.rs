@@ -12,10 +12,17 @@ pub struct Cli {
     #[arg(long, global = true, env = "ASSENT_WALLET", value_name = "DIR")]
     pub wallet: Option<PathBuf>,
 
+    /// The ledger's origin, bound into every signature
+    #[arg(long, global = true, env = "ASSENT_ORIGIN", default_value = DEFAULT_ORIGIN)]
+    pub origin: String,
+
     /// What to do
     #[command(subcommand)]
     pub command: Command,
 }
+
+/// The origin of the local demo ledger.
+pub const DEFAULT_ORIGIN: &str = "local.assent.example";
 
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
@@ -23,6 +30,18 @@ pub enum Command {
     /// Create, restore, show and back up your keys
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Give an organisation access to your records (signs a grant)
+    Grant(crate::consent_cmd::GrantArgs),
+    /// End a grant (signs a revocation)
+    Revoke(crate::consent_cmd::RevokeArgs),
+    /// Let a caregiver manage your consent (signs a delegation)
+    Delegate(crate::consent_cmd::DelegateArgs),
+    /// Inspect transactions
+    #[command(subcommand)]
+    Tx(crate::consent_cmd::TxCommand),
+    /// Convert grants to and from HL7 FHIR R4 Consent
+    #[command(subcommand)]
+    Fhir(crate::consent_cmd::FhirCommand),
 }
 
 /// `assent key …`

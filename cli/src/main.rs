@@ -1,9 +1,12 @@
 //! `assent`: the command line for patients, caregivers, clinics and operators.
 //!
-//! Today it manages a patient's keys (`assent key …`); every rule it applies
-//! comes from `assent-core`.
+//! It manages a patient's keys (`assent key …`) and signs consent (`grant`,
+//! `revoke`, `delegate`), explains any transaction (`tx show`) and converts
+//! grants to and from FHIR (`fhir`). Every rule it applies comes from
+//! `assent-core`.
 
 mod cli;
+mod consent_cmd;
 mod error;
 mod key_cmd;
 mod prompt;
@@ -14,8 +17,14 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let cli = cli::Cli::parse();
+    let origin = cli.origin;
     let result = wallet_dir::WalletDir::resolve(cli.wallet).and_then(|dir| match cli.command {
         cli::Command::Key(command) => key_cmd::run(&dir, command),
+        cli::Command::Grant(args) => consent_cmd::grant(&dir, &origin, args),
+        cli::Command::Revoke(args) => consent_cmd::revoke(&dir, &origin, args),
+        cli::Command::Delegate(args) => consent_cmd::delegate(&dir, &origin, args),
+        cli::Command::Tx(command) => consent_cmd::tx(&origin, command),
+        cli::Command::Fhir(command) => consent_cmd::fhir(&origin, command),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -51,6 +51,7 @@
 
 pub mod cbor;
 pub mod codes;
+pub mod explain;
 pub mod fhir;
 pub mod fsio;
 pub mod ids;

@@ -17,7 +17,8 @@ pub enum ConsentStatus {
     Inactive,
 }
 
-pub(super) fn iso(t: u64) -> String {
+/// A Unix time as RFC 3339 (UTC).
+pub fn iso(t: u64) -> String {
     i64::try_from(t)
         .ok()
         .and_then(|t| time::OffsetDateTime::from_unix_timestamp(t).ok())

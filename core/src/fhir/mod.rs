@@ -38,7 +38,7 @@
 mod export;
 mod import;
 
-pub use export::{export_grant, ConsentStatus};
+pub use export::{export_grant, iso as export_iso, ConsentStatus};
 pub use import::{import_consent, FhirError, GrantDraft};
 
 /// Grant ids.
