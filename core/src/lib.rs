@@ -57,6 +57,7 @@ pub mod fsio;
 pub mod ids;
 pub mod keys;
 pub mod keystore;
+pub mod merkle;
 pub mod policy;
 pub mod scope;
 pub mod state;
