@@ -39,22 +39,28 @@ fn concepts<C: Code>(system: &str, set: impl IntoIterator<Item = C>) -> Vec<Valu
         .collect()
 }
 
+/// FHIR's `period.end` is inclusive, Assent's is the first second after.
+/// FHIR's `period.end` is inclusive, Assent's is the first second after.
 fn period(p: &Period) -> Value {
-    json!({"start": iso(p.start), "end": iso(p.end)})
+    json!({"start": iso(p.start), "end": iso(p.end - 1)})
 }
 
-/// The parts of one provision (no type, actor or nesting).
-fn provision_fields(p: &Provision, out: &mut serde_json::Map<String, Value>) {
+/// The parts of one provision (no type, actor or nesting). `labels` is false
+/// for the base permit: in FHIR a label there would *limit* the permit to
+/// labelled data, the opposite of Assent's meaning.
+fn provision_fields(p: &Provision, labels: bool, out: &mut serde_json::Map<String, Value>) {
     let mut put = |k: &str, v: Vec<Value>| {
         if !v.is_empty() {
             out.insert(k.into(), Value::Array(v));
         }
     };
     put("action", concepts(ACTION_SYSTEM, p.actions.iter().copied()));
-    put(
-        "securityLabel",
-        codings(ACTCODE_SYSTEM, p.labels.iter().copied()),
-    );
+    if labels {
+        put(
+            "securityLabel",
+            codings(ACTCODE_SYSTEM, p.labels.iter().copied()),
+        );
+    }
     put(
         "purpose",
         codings(PURPOSE_SYSTEM, p.purposes.iter().copied()),
@@ -89,7 +95,7 @@ pub fn export_grant(tx: &SignedTx, status: ConsentStatus, origin: &str) -> Optio
 
     let mut base = serde_json::Map::new();
     base.insert("type".into(), json!("permit"));
-    provision_fields(permit, &mut base);
+    provision_fields(permit, false, &mut base);
     base.insert(
         "actor".into(),
         json!([{
@@ -97,22 +103,23 @@ pub fn export_grant(tx: &SignedTx, status: ConsentStatus, origin: &str) -> Optio
             "reference": {"identifier": {"system": ORG_SYSTEM, "value": grant.grantee.to_string()}}
         }]),
     );
+    // Which sensitive labels the grant covers is said only by lone-label
+    // denies: one for every label not covered (a label the permit names but a
+    // lone deny refuses is not covered either).
+    let covered = covered_labels(&grant.scope);
     let mut nested: Vec<Value> = grant
         .scope
         .deny
         .iter()
-        .filter(|d| !is_lone_unnamed_label(d, permit))
+        .filter(|d| lone_label(d).is_none())
         .map(|d| {
             let mut m = serde_json::Map::new();
             m.insert("type".into(), json!("deny"));
-            provision_fields(d, &mut m);
+            provision_fields(d, true, &mut m);
             Value::Object(m)
         })
         .collect();
-    for label in SecurityLabel::ALL
-        .iter()
-        .filter(|l| !permit.labels.contains(l))
-    {
+    for label in SecurityLabel::ALL.iter().filter(|l| !covered.contains(l)) {
         nested.push(json!({"type": "deny", "securityLabel": codings(ACTCODE_SYSTEM, [*label])}));
     }
     if !nested.is_empty() {
@@ -140,14 +147,22 @@ pub fn export_grant(tx: &SignedTx, status: ConsentStatus, origin: &str) -> Optio
     }))
 }
 
-/// A deny of exactly one sensitive label that the permit does not name: it
-/// means the same as the implicit exclusion, and reads back as such.
-pub(super) fn is_lone_unnamed_label(d: &Provision, permit: &Provision) -> bool {
-    d.labels.len() == 1
+/// The label of a deny that names exactly one sensitive label and nothing
+/// else: in FHIR, how a consent says "not this label".
+pub(super) fn lone_label(d: &Provision) -> Option<SecurityLabel> {
+    let only_label = d.labels.len() == 1
         && d.resource_types.is_empty()
         && d.categories.is_empty()
         && d.actions.is_empty()
         && d.purposes.is_empty()
-        && d.period.is_none()
-        && d.labels.iter().all(|l| !permit.labels.contains(l))
+        && d.period.is_none();
+    only_label
+        .then(|| d.labels.iter().next().copied())
+        .flatten()
+}
+
+/// The labels a scope covers: named by the permit and not refused outright.
+fn covered_labels(s: &crate::scope::Scope) -> std::collections::BTreeSet<SecurityLabel> {
+    let refused: std::collections::BTreeSet<_> = s.deny.iter().filter_map(lone_label).collect();
+    s.permit.labels.difference(&refused).copied().collect()
 }

@@ -168,13 +168,20 @@ fn codes_of<C: Code>(
     let items = items
         .as_array()
         .ok_or(FhirError::Unsupported(field.into()))?;
+    // An empty list would read as "any": refuse it rather than widen.
+    if items.is_empty() {
+        return Err(FhirError::Unsupported(format!("an empty {field} list")));
+    }
     for item in items {
         let codings: Vec<&Value> = if concept {
-            item["coding"]
-                .as_array()
-                .ok_or(FhirError::Missing(field))?
-                .iter()
-                .collect()
+            let codings = item["coding"].as_array().ok_or(FhirError::Missing(field))?;
+            // Several codings in one concept are translations of one meaning.
+            if codings.len() != 1 {
+                return Err(FhirError::Unsupported(format!(
+                    "{field} with other than one coding"
+                )));
+            }
+            codings.iter().collect()
         } else {
             vec![item]
         };
@@ -206,7 +213,8 @@ fn codes_of<C: Code>(
 fn provision(m: &Map<String, Value>) -> Result<Provision, FhirError> {
     let period = match m.get("period") {
         Some(p) => {
-            let (start, end) = (date(&p["start"])?, date(&p["end"])?);
+            // FHIR's end is inclusive; Assent's is the first second after.
+            let (start, end) = (date(&p["start"])?, date(&p["end"])?.saturating_add(1));
             if end <= start {
                 return Err(FhirError::BadDate(p.to_string()));
             }
@@ -240,6 +248,20 @@ pub fn import_consent(consent: &Value) -> Result<GrantDraft, FhirError> {
     }
     refuse_free_text(consent, "Consent")?;
     only_known(top, TOP, "Consent")?;
+    if let Some(status) = top.get("status") {
+        if !matches!(status.as_str(), Some("active" | "draft" | "proposed")) {
+            return Err(FhirError::Unsupported(format!(
+                "a consent with status {status}"
+            )));
+        }
+    }
+    if let Some(scope) = top.get("scope") {
+        if scope["coding"][0]["code"] != "patient-privacy" {
+            return Err(FhirError::Unsupported(
+                "a consent whose scope is not patient-privacy".into(),
+            ));
+        }
+    }
     let patient = match consent["patient"].get("identifier") {
         Some(_) => {
             let text = identifier(
@@ -275,7 +297,14 @@ pub fn import_consent(consent: &Value) -> Result<GrantDraft, FhirError> {
         "actor",
     )?;
     let grantee: OrgId = org.parse().map_err(|_| FhirError::BadIdentifier("actor"))?;
-    let permit = provision(base)?;
+    if base.contains_key("securityLabel") {
+        // In FHIR this limits the permit to labelled data; Assent cannot say that.
+        return Err(FhirError::Unsupported(
+            "securityLabel on the base permit".into(),
+        ));
+    }
+    let mut permit = provision(base)?;
+    let mut refused = BTreeSet::new();
     let mut deny = Vec::new();
     for nested in base
         .get("provision")
@@ -289,17 +318,29 @@ pub fn import_consent(consent: &Value) -> Result<GrantDraft, FhirError> {
             return Err(FhirError::DeepNesting);
         }
         if m.contains_key("actor") {
-            return Err(FhirError::ActorCount(2));
+            return Err(FhirError::Unsupported(
+                "an actor on a deny exception".into(),
+            ));
         }
         only_known(m, PROVISION, "Consent.provision.provision")?;
         if m.get("type") != Some(&Value::String("deny".into())) {
             return Err(FhirError::Unsupported("a nested permit".into()));
         }
         let d = provision(m)?;
-        if !super::export::is_lone_unnamed_label(&d, &permit) {
-            deny.push(d);
+        match super::export::lone_label(&d) {
+            Some(label) => {
+                refused.insert(label);
+            }
+            None => deny.push(d),
         }
     }
+    // Sensitive labels are covered unless a lone-label deny refuses them
+    // (PROTOCOL §8: FHIR and Assent read labels in opposite directions).
+    permit.labels = SecurityLabel::ALL
+        .iter()
+        .copied()
+        .filter(|l| !refused.contains(l))
+        .collect();
     if deny.len() > crate::scope::MAX_DENIES {
         return Err(FhirError::Unsupported(format!(
             "more than {} deny exceptions",

@@ -52,6 +52,14 @@ fn export_has_the_r4_shape_protocol_8_asks_for() {
     );
     assert_eq!(p["purpose"][0]["code"], "TREAT");
     assert_eq!(p["period"]["start"], "2026-09-21T14:13:20Z");
+    assert_eq!(
+        p["period"]["end"], "2027-09-21T14:13:19Z",
+        "FHIR's end is inclusive"
+    );
+    assert!(
+        p.get("securityLabel").is_none(),
+        "a base label would limit the permit in FHIR"
+    );
     // One nested deny per sensitive label not named: all but HIV.
     let denies = p["provision"].as_array().unwrap();
     assert_eq!(denies.len(), SecurityLabel::ALL.len() - 1);
@@ -112,6 +120,22 @@ fn import_refuses_what_a_grant_cannot_carry() {
         import_consent(&c),
         Err(FhirError::FreeText { .. })
     ));
+
+    let mut c = consent();
+    c["provision"]["securityLabel"] = json!([{"system": ACTCODE_SYSTEM, "code": "PSY"}]);
+    assert!(
+        matches!(import_consent(&c), Err(FhirError::Unsupported(_))),
+        "a base label narrows in FHIR"
+    );
+    let mut c = consent();
+    c["provision"]["class"] = json!([]);
+    assert!(
+        matches!(import_consent(&c), Err(FhirError::Unsupported(_))),
+        "an empty list must not widen"
+    );
+    let mut c = consent();
+    c["status"] = json!("inactive");
+    assert!(matches!(import_consent(&c), Err(FhirError::Unsupported(_))));
 
     let mut c = consent();
     c["provision"]["dataPeriod"] = json!({"start": "2020-01-01T00:00:00Z"});
