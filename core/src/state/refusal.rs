@@ -9,6 +9,9 @@ use crate::tx::TxError;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Refusal {
+    /// Signed for another ledger.
+    #[error("the transaction is signed for ledger {0:?}, not this one")]
+    WrongLedger(String),
     /// The same transaction is already on the ledger.
     #[error("transaction {0} was already accepted")]
     Replay(TxId),
@@ -75,9 +78,6 @@ pub enum Refusal {
     /// A delegate's grant wider than its delegation.
     #[error("{0}")]
     WiderThanDelegation(Wider),
-    /// A delegate granting to an organisation whose keys it holds.
-    #[error("a delegate cannot grant to itself")]
-    GrantToSelf,
     /// A caregiver who is the patient.
     #[error("a patient cannot be their own caregiver")]
     SelfDelegation,
@@ -117,6 +117,7 @@ impl Refusal {
     /// A stable code for machines (JSON APIs, logs, tests).
     pub fn code(&self) -> &'static str {
         match self {
+            Refusal::WrongLedger(_) => "wrong_ledger",
             Refusal::Replay(_) => "replay",
             Refusal::CreatedInFuture { .. } => "created_in_future",
             Refusal::TooOld { .. } => "too_old",
@@ -135,7 +136,6 @@ impl Refusal {
             Refusal::NotTheCaregiver(_) => "not_the_caregiver",
             Refusal::LacksPower(..) => "lacks_power",
             Refusal::WiderThanDelegation(_) => "wider_than_delegation",
-            Refusal::GrantToSelf => "grant_to_self",
             Refusal::SelfDelegation => "self_delegation",
             Refusal::IncompleteGrant => "incomplete_grant",
             Refusal::AlreadyRevoked(_) => "already_revoked",

@@ -145,6 +145,48 @@ fn enrolment_replay_and_time_window() {
 }
 
 #[test]
+fn a_transaction_for_another_ledger_is_refused() {
+    let mut w = World::new();
+    let body = Body::new(w.now, [9; 8], grant_to(w.clinic, lab_scope()));
+    let foreign = SignedTx::sign(&body, &key(10), "another.ledger");
+    let before = w.state.clone();
+    assert_eq!(
+        w.state.apply(&foreign, w.now),
+        Err(Refusal::WrongLedger("another.ledger".into()))
+    );
+    assert_eq!(w.state, before);
+}
+
+#[test]
+fn embedded_bytes_must_be_the_revoked_grant_even_when_it_is_known() {
+    let mut w = World::new();
+    let g = w.ok(&key(10), grant_to(w.clinic, lab_scope()));
+    let kind = Kind::Revoke(Revoke {
+        grant: GrantId(g.id().0),
+        patient: None,
+        via: None,
+        embedded_grant: Some(b"free text about a diagnosis".to_vec()),
+    });
+    assert!(matches!(
+        w.refused(&key(10), kind),
+        Refusal::EmbeddedGrant(_)
+    ));
+    // An embedded grant outside the creation window is refused too.
+    let old = w.sign(&key(10), grant_to(w.clinic, lab_scope()));
+    w.now += 31 * DAY;
+    let kind = Kind::Revoke(Revoke {
+        grant: GrantId(old.id().0),
+        patient: None,
+        via: None,
+        embedded_grant: Some(old.bytes().to_vec()),
+    });
+    assert!(matches!(
+        w.refused(&key(10), kind),
+        Refusal::EmbeddedGrant(_)
+    ));
+}
+
+#[test]
 fn the_patient_grants_and_revokes() {
     let mut w = World::new();
     let g = GrantId(w.ok(&key(10), grant_to(w.clinic, lab_scope())).id().0);
@@ -476,10 +518,8 @@ fn the_daily_budget_limits_an_identity_but_never_a_revocation() {
 fn refusal_codes_are_stable_snake_case() {
     let e = Refusal::BudgetExceeded(IdentityId(key(1).public_key()));
     assert_eq!(e.code(), "budget_exceeded");
-    assert!(Refusal::GrantToSelf
-        .code()
-        .chars()
-        .all(|c| c.is_ascii_lowercase() || c == '_'));
+    assert_eq!(Refusal::WrongLedger("x".into()).code(), "wrong_ledger");
+    assert_eq!(Refusal::SelfDelegation.code(), "self_delegation");
 }
 
 #[test]

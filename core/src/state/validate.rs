@@ -97,20 +97,13 @@ impl ConsentState {
     /// # Errors
     /// The first [`Refusal`] that applies.
     pub fn validate(&self, tx: &SignedTx, now: u64) -> Result<Effect, Refusal> {
+        if tx.origin() != self.genesis.origin {
+            return Err(Refusal::WrongLedger(tx.origin().to_string()));
+        }
         if self.seen.contains(&tx.id()) {
             return Err(Refusal::Replay(tx.id()));
         }
-        let created = tx.body().created;
-        if created > now.saturating_add(MAX_FUTURE_SKEW) {
-            return Err(Refusal::CreatedInFuture { created, now });
-        }
-        if now.saturating_sub(created) > self.genesis.max_tx_age {
-            return Err(Refusal::TooOld {
-                created,
-                now,
-                max_age: self.genesis.max_tx_age,
-            });
-        }
+        self.check_time(tx.body().created, now)?;
         let signer = tx.signer();
         let effect = match &tx.body().kind {
             Kind::Enroll(e) => {
@@ -157,6 +150,15 @@ impl ConsentState {
                 }
             }
             Kind::Revoke(r) => {
+                // Carried bytes must be the very grant revoked, known or not:
+                // nothing else may ride onto the ledger in this field.
+                if let Some(bytes) = &r.embedded_grant {
+                    if TxId::of(bytes) != TxId(r.grant.0) {
+                        return Err(Refusal::EmbeddedGrant(
+                            "it is not the grant being revoked".into(),
+                        ));
+                    }
+                }
                 let embedded = match (&r.embedded_grant, self.grants.contains_key(&r.grant)) {
                     (Some(bytes), false) => Some(self.check_embedded(bytes, r.grant, now)?),
                     _ => None,
@@ -287,6 +289,21 @@ impl ConsentState {
         Ok(effect)
     }
 
+    /// The creation window (PROTOCOL §3), judged by the leaf time.
+    fn check_time(&self, created: u64, now: u64) -> Result<(), Refusal> {
+        if created > now.saturating_add(MAX_FUTURE_SKEW) {
+            return Err(Refusal::CreatedInFuture { created, now });
+        }
+        if now.saturating_sub(created) > self.genesis.max_tx_age {
+            return Err(Refusal::TooOld {
+                created,
+                now,
+                max_age: self.genesis.max_tx_age,
+            });
+        }
+        Ok(())
+    }
+
     /// The identity whose current key `signer` is.
     fn identity_of(&self, signer: &PublicKey) -> Result<IdentityId, Refusal> {
         match self.key_holders.get(&signer.to_bytes()) {
@@ -360,10 +377,9 @@ impl ConsentState {
         if permit.period.is_none() || permit.purposes.is_empty() || permit.actions.is_empty() {
             return Err(Refusal::IncompleteGrant);
         }
-        let org = self
-            .orgs
-            .get(&g.grantee)
-            .ok_or(Refusal::UnknownOrg(g.grantee))?;
+        if !self.orgs.contains_key(&g.grantee) {
+            return Err(Refusal::UnknownOrg(g.grantee));
+        }
         if let Some(d) = self.check_authority(patient, g.via, signer, now, "granting")? {
             g.scope
                 .within(&d.max_scope)
@@ -372,9 +388,8 @@ impl ConsentState {
             if !inside {
                 return Err(Refusal::WiderThanDelegation(crate::scope::Wider("period")));
             }
-            if org.keys.contains(signer) {
-                return Err(Refusal::GrantToSelf);
-            }
+            // "A delegate cannot grant to itself": grantees are organisations
+            // and caregivers identities, whose keys never overlap (key_holders).
         }
         Ok(GrantRecord {
             patient,
@@ -406,6 +421,8 @@ impl ConsentState {
         let Kind::Grant(g) = &tx.body().kind else {
             return Err(Refusal::EmbeddedGrant("it is not a grant".into()));
         };
+        self.check_time(tx.body().created, now)
+            .map_err(|e| Refusal::EmbeddedGrant(e.to_string()))?;
         let record = self
             .check_grant(g, &tx.signer(), now)
             .map_err(|e| Refusal::EmbeddedGrant(e.to_string()))?;

@@ -25,6 +25,7 @@ pub fn aad(object_type: &str, origin: &str) -> Vec<u8> {
 /// code signed). Only [`SignedTx::sign`] and [`SignedTx::open`] make one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignedTx {
+    origin: String,
     bytes: Vec<u8>,
     id: TxId,
     signer: PublicKey,
@@ -58,6 +59,7 @@ impl SignedTx {
             .to_tagged_vec()
             .expect("a COSE_Sign1 of bytes always encodes");
         SignedTx {
+            origin: origin.to_string(),
             id: TxId::of(&bytes),
             bytes,
             signer,
@@ -111,11 +113,17 @@ impl SignedTx {
             .verify(&sign1.tbs_data(&aad("tx", origin)), &sign1.signature)
             .map_err(|_| TxError::BadSignature)?;
         Ok(SignedTx {
+            origin: origin.to_string(),
             id: TxId::of(bytes),
             bytes: bytes.to_vec(),
             signer,
             body,
         })
+    }
+
+    /// The ledger origin the signature was made or checked for.
+    pub fn origin(&self) -> &str {
+        &self.origin
     }
 
     /// The exact bytes.
