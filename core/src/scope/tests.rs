@@ -251,3 +251,64 @@ proptest! {
         }
     }
 }
+
+fn pick_from<C: Code + std::fmt::Debug>(named: &BTreeSet<C>) -> impl Strategy<Value = C> {
+    let choices: Vec<C> = if named.is_empty() {
+        C::ALL.to_vec()
+    } else {
+        named.iter().copied().collect()
+    };
+    proptest::sample::select(choices)
+}
+
+fn subset_from<C: Code + std::fmt::Debug>(
+    named: &BTreeSet<C>,
+    any_if_empty: bool,
+) -> impl Strategy<Value = BTreeSet<C>> {
+    let pool: Vec<C> = if named.is_empty() && any_if_empty {
+        C::ALL.to_vec()
+    } else {
+        named.iter().copied().collect()
+    };
+    let len = pool.len();
+    proptest::sample::subsequence(pool, 0..=len).prop_map(|v| v.into_iter().collect())
+}
+
+/// Requests that `p`, used as a permit, covers: so properties about them
+/// are tested on accesses that would otherwise be allowed.
+pub(crate) fn request_inside(p: &Provision) -> impl Strategy<Value = AccessRequest> {
+    let at = p.period.map_or(0..2000, |pp| pp.start..pp.end);
+    (
+        pick_from(&p.resource_types),
+        subset_from(&p.categories, true),
+        subset_from(&p.labels, false),
+        pick_from(&p.actions),
+        pick_from(&p.purposes),
+        at,
+    )
+        .prop_map(
+            |(resource_type, categories, labels, action, purpose, at)| AccessRequest {
+                resource_type,
+                categories,
+                labels,
+                action,
+                purpose,
+                at,
+            },
+        )
+}
+
+proptest! {
+    #[test]
+    fn requests_inside_a_permit_are_covered(
+        (p, requests) in provision().prop_flat_map(|p| {
+            let inside = proptest::collection::vec(request_inside(&p), 8);
+            (Just(p), inside)
+        })
+    ) {
+        let s = Scope { permit: p, deny: vec![] };
+        for r in &requests {
+            prop_assert_eq!(s.covers(r), Ok(()));
+        }
+    }
+}
