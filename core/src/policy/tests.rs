@@ -2,7 +2,6 @@ use super::*;
 use crate::codes::*;
 use crate::ids::DelegationId;
 use crate::scope::{Period, Provision, Scope};
-use crate::state::ConsentState;
 use crate::testkit::*;
 use crate::tx::*;
 use proptest::prelude::*;
