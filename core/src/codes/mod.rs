@@ -62,7 +62,7 @@ pub trait Code: Sized + Copy + Ord + 'static {
             })
     }
 
-    /// The code with this FHIR code (exact) or name (case-insensitive).
+    /// The code with this FHIR code, ignoring ASCII case (`treat` = `TREAT`).
     ///
     /// # Errors
     /// [`UnknownName`] listing the known names.

@@ -494,7 +494,8 @@ fn read_action(value: Value) -> Result<GovAction, TxError> {
                 return Err(CborError::Missing("org keys").into());
             }
             let name = cbor::text(m.required(2, "name")?, "name", limits::MAX_NAME)?;
-            if name.trim().is_empty() || name.chars().any(char::is_control) {
+            if name.trim().is_empty() || name.chars().any(|c| c.is_control() || is_bidi_control(c))
+            {
                 return Err(CborError::WrongType {
                     field: "name",
                     expected: "a printable name",
@@ -518,6 +519,12 @@ fn read_action(value: Value) -> Result<GovAction, TxError> {
         }
         other => Err(TxError::UnknownAction(other)),
     }
+}
+
+/// Unicode bidirectional controls, which could make a name shown to patients
+/// read as another organisation's.
+fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
 fn b32(bytes: [u8; 32]) -> Value {

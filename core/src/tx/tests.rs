@@ -222,6 +222,73 @@ fn envelope_faults_are_distinct_errors() {
 }
 
 #[test]
+fn a_reordered_protected_header_is_not_canonical() {
+    // {4: kid, 1: -8} instead of {1: -8, 4: kid}: same header, other bytes.
+    // The signature over those bytes is valid; only the canonical check stops it.
+    let k = key(1);
+    let mut protected = vec![0xa2, 0x04, 0x58, 0x20];
+    protected.extend_from_slice(&k.public_key().to_bytes());
+    protected.extend_from_slice(&[0x01, 0x27]);
+    let body = Body::new(
+        1_790_000_000,
+        [0; 8],
+        Kind::Approve(Approve {
+            proposal: ProposalId([1; 32]),
+        }),
+    );
+    let mut sign1 = coset::CoseSign1Builder::new()
+        .payload(body.to_bytes())
+        .build();
+    sign1.protected = coset::ProtectedHeader {
+        original_data: Some(protected.clone()),
+        header: coset::HeaderBuilder::new()
+            .algorithm(coset::iana::Algorithm::EdDSA)
+            .key_id(k.public_key().to_bytes().to_vec())
+            .build(),
+    };
+    sign1.signature = k.sign(&sign1.tbs_data(&aad("tx", ORIGIN))).to_vec();
+    let bytes = coset::TaggedCborSerializable::to_tagged_vec(sign1).unwrap();
+    assert!(
+        bytes.windows(protected.len()).any(|w| w == protected),
+        "the odd order is on the wire"
+    );
+    assert!(matches!(
+        SignedTx::open(&bytes, ORIGIN).unwrap_err(),
+        TxError::NonCanonical(_)
+    ));
+}
+
+#[test]
+fn organisation_names_refuse_bidi_controls() {
+    let propose = |name: &str| {
+        Kind::Propose(Propose {
+            action: GovAction::RegisterOrg {
+                kind: OrgKind::Clinic,
+                keys: vec![key(7).public_key()],
+                name: name.into(),
+                endpoints: vec![],
+            },
+            expires: 1,
+        })
+    };
+    let ok = SignedTx::sign(
+        &Body::new(1, [0; 8], propose("Riverside Clinic")),
+        &key(1),
+        ORIGIN,
+    );
+    assert!(SignedTx::open(ok.bytes(), ORIGIN).is_ok());
+    let spoof = SignedTx::sign(
+        &Body::new(1, [0; 8], propose("cinilC \u{202E}edisreviR")),
+        &key(1),
+        ORIGIN,
+    );
+    assert!(matches!(
+        SignedTx::open(spoof.bytes(), ORIGIN),
+        Err(TxError::Malformed(_))
+    ));
+}
+
+#[test]
 fn a_malleated_signature_is_refused() {
     // S + L verifies under lax rules; verify_strict (PROTOCOL §9) refuses it.
     const L: [u8; 32] = [
