@@ -91,6 +91,22 @@ impl Effect {
     }
 }
 
+/// A delegated power that a transaction needs.
+#[derive(Debug, Clone, Copy)]
+enum Power {
+    Grant,
+    Revoke,
+}
+
+impl Power {
+    fn describe(self) -> &'static str {
+        match self {
+            Power::Grant => "granting",
+            Power::Revoke => "revoking",
+        }
+    }
+}
+
 impl ConsentState {
     /// Checks `tx` against the state at leaf time `now`.
     ///
@@ -173,7 +189,7 @@ impl ConsentState {
                 if r.patient.is_some_and(|p| p != grant.patient) {
                     return Err(Refusal::PatientMismatch);
                 }
-                self.check_authority(grant.patient, r.via, &signer, now, "revoking")?;
+                self.check_authority(grant.patient, r.via, &signer, now, Power::Revoke)?;
                 Effect::Revoked {
                     grant: r.grant,
                     embedded,
@@ -335,7 +351,7 @@ impl ConsentState {
         via: Option<DelegationId>,
         signer: &PublicKey,
         now: u64,
-        power: &'static str,
+        power: Power,
     ) -> Result<Option<&DelegationRecord>, Refusal> {
         let record = self
             .identities
@@ -361,12 +377,11 @@ impl ConsentState {
             return Err(Refusal::DelegationNotLive(via));
         }
         let allowed = match power {
-            "granting" => d.powers.grant,
-            "revoking" => d.powers.revoke,
-            _ => d.powers.history,
+            Power::Grant => d.powers.grant,
+            Power::Revoke => d.powers.revoke,
         };
         if !allowed {
-            return Err(Refusal::LacksPower(via, power));
+            return Err(Refusal::LacksPower(via, power.describe()));
         }
         Ok(Some(d))
     }
@@ -380,7 +395,7 @@ impl ConsentState {
         if !self.orgs.contains_key(&g.grantee) {
             return Err(Refusal::UnknownOrg(g.grantee));
         }
-        if let Some(d) = self.check_authority(patient, g.via, signer, now, "granting")? {
+        if let Some(d) = self.check_authority(patient, g.via, signer, now, Power::Grant)? {
             g.scope
                 .within(&d.max_scope)
                 .map_err(Refusal::WiderThanDelegation)?;
