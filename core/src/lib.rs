@@ -57,10 +57,15 @@ pub mod fsio;
 pub mod ids;
 pub mod keys;
 pub mod keystore;
+pub mod history;
 pub mod merkle;
+pub mod note;
 pub mod policy;
+pub mod replica;
 pub mod scope;
+pub mod smt;
 pub mod state;
+pub mod trust;
 pub mod tx;
 
 #[cfg(test)]

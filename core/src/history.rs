@@ -1,0 +1,1 @@
+//! Wallet-side history verification (in progress).

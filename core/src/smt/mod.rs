@@ -1,0 +1,1 @@
+//! A sparse Merkle map (in progress).

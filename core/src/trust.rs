@@ -1,0 +1,1 @@
+//! The trust policy and quorum checkpoint verification (in progress).
