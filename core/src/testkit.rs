@@ -25,6 +25,8 @@ pub struct World {
     nonce: u64,
     pub clinic: OrgId,
     pub insurer: OrgId,
+    /// Every accepted transaction with its leaf time, in order.
+    pub log: Vec<(SignedTx, u64)>,
 }
 
 impl World {
@@ -44,6 +46,7 @@ impl World {
             nonce: 0,
             clinic: OrgId([0; 32]),
             insurer: OrgId([0; 32]),
+            log: Vec::new(),
         };
         w.clinic = w.register(OrgKind::Clinic, 30, "Riverside Clinic");
         w.insurer = w.register(OrgKind::Insurer, 31, "Acme Insurance");
@@ -86,7 +89,9 @@ impl World {
     ) -> Result<(SignedTx, Effect), Refusal> {
         let tx = self.sign(signer, kind);
         let now = self.now;
-        self.state.apply(&tx, now).map(|e| (tx, e))
+        let effect = self.state.apply(&tx, now)?;
+        self.log.push((tx.clone(), now));
+        Ok((tx, effect))
     }
 
     pub fn ok(&mut self, signer: &SigningKey, kind: Kind) -> SignedTx {

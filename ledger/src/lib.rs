@@ -1,16 +1,68 @@
 //! # assent-ledger: the consortium ledger node
 //!
-//! The permissioned, verifiable, append-only log that consent lives on
-//! (DESIGN §4): a sequencer that validates every transaction with
-//! `assent-core`'s validator and appends it to an RFC 9162 Merkle log with a
-//! sparse Merkle state map; C2SP checkpoints signed by the sequencer and
-//! cosigned by consortium validators; the C2SP tlog-tiles read path and a
-//! JSON API; embedded (redb) and PostgreSQL storage.
+//! A permissioned, verifiable, append-only log (DESIGN §4): a sequencer that
+//! validates each transaction with `assent-core`'s rules and appends it to an
+//! RFC 9162 Merkle tree, a sparse Merkle state map, C2SP checkpoints signed by
+//! the sequencer and cosigned by consortium validators that replay the log
+//! themselves, and an HTTP API (C2SP `tlog-tiles` plus Assent's JSON API).
 //!
-//! This crate holds no protocol rule of its own: it calls the one copy in
-//! `assent-core`. The node itself (`assent-ledger serve | validate | demo`)
-//! is built in the ledger issue; today the crate only fixes its place in the
-//! workspace and the direction of its dependency (ledger → core).
+//! | module | what |
+//! | --- | --- |
+//! | [`genesis`] | `genesis.toml`: governance, sequencer and validator keys, k |
+//! | [`storage`] | the durable log behind a small trait ([`storage::RedbStore`]) |
+//! | [`node`] | the sequencer: batching, durability, checkpoints, cosignatures |
+//! | [`api`] | the HTTP API |
+//! | [`validator`] | `assent-ledger validate`: replay, compare, cosign |
+//! | [`demo`] | `assent-ledger demo`: a local consortium in one command |
+//! | [`keyfile`] | operators' key files |
+//!
+//! Every rule lives in core: the node calls [`assent_core::replica::Replica`]
+//! to append, and validators call the same type to replay.
 
-#![forbid(unsafe_code)]
-#![deny(missing_docs)]
+pub mod api;
+pub mod demo;
+pub mod genesis;
+pub mod keyfile;
+pub mod metrics;
+pub mod node;
+pub mod storage;
+pub mod validator;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// Serves `router` on `listener` until Ctrl-C; prints the address first so
+/// scripts and tests can find a port chosen by the OS.
+///
+/// # Errors
+/// If the server fails.
+pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> std::io::Result<()> {
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
+
+/// Starts a sequencer node from a data directory and genesis, with the keys
+/// in the given files.
+///
+/// # Errors
+/// If the keys, genesis or store are not usable.
+pub fn open_node(
+    data: &std::path::Path,
+    genesis: genesis::LedgerGenesis,
+    checkpoint_key: &std::path::Path,
+    receipt_key: &std::path::Path,
+    config: node::NodeConfig,
+) -> anyhow::Result<Arc<node::Node>> {
+    let keys = node::NodeKeys {
+        checkpoint: keyfile::read(checkpoint_key)?,
+        receipt: keyfile::read(receipt_key)?,
+    };
+    let store = Arc::new(storage::RedbStore::open(data)?);
+    Ok(node::Node::open(genesis, store, keys, config)?)
+}

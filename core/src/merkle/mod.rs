@@ -13,6 +13,8 @@
 //! lines, checked against every vector (valid and tampered).
 
 pub mod proofs;
+pub mod tile_path;
+pub mod tree;
 
 use sha2::{Digest, Sha256};
 

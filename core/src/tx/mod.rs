@@ -103,6 +103,30 @@ pub enum TxError {
     BadSignature,
 }
 
+impl TxError {
+    /// A stable machine-readable code (for the ledger's JSON errors).
+    pub fn code(&self) -> &'static str {
+        match self {
+            TxError::TooLarge { .. } => "tx_too_large",
+            TxError::NotCose(_) => "tx_not_cose",
+            TxError::TrailingBytes => "tx_trailing_bytes",
+            TxError::WrongAlgorithm => "tx_wrong_algorithm",
+            TxError::UnprotectedHeader => "tx_unprotected_header",
+            TxError::ProtectedHeader => "tx_protected_header",
+            TxError::NoPayload => "tx_no_payload",
+            TxError::UnsupportedVersion(_) => "tx_unsupported_version",
+            TxError::UnknownKind(_) => "tx_unknown_kind",
+            TxError::UnknownAction(_) => "tx_unknown_action",
+            TxError::UnknownCode(_) => "tx_unknown_code",
+            TxError::BadKey { .. } => "tx_bad_key",
+            TxError::NonCanonical(_) => "tx_non_canonical",
+            TxError::Malformed(_) => "tx_malformed",
+            TxError::EmptyPeriod => "tx_empty_period",
+            TxError::BadSignature => "tx_bad_signature",
+        }
+    }
+}
+
 impl From<CborError> for TxError {
     fn from(e: CborError) -> Self {
         match e {

@@ -1,0 +1,100 @@
+//! The HTTP API (axum): the C2SP tiles read path ([`tiles`]), Assent's JSON
+//! API ([`v1`], [`decide`]), health and metrics. Every refusal is a 4xx
+//! JSON error ([`error`]); bodies are size-limited and submissions are
+//! rate-limited per signer key.
+
+pub mod decide;
+pub mod error;
+pub mod rate_limit;
+pub mod tiles;
+pub mod v1;
+
+pub use error::ApiError;
+
+use crate::node::Node;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method};
+use axum::routing::{get, post};
+use axum::Router;
+use rate_limit::RateLimiter;
+use std::sync::Arc;
+use tower_http::cors::CorsLayer;
+
+/// Largest request body: a transaction is at most 4 KiB; JSON bodies are small.
+pub const MAX_BODY: usize = 16 * 1024;
+
+/// Limits and CORS.
+#[derive(Debug, Clone)]
+pub struct ApiOptions {
+    /// Submissions per second per signer key.
+    pub submit_rate: f64,
+    /// Burst per signer key.
+    pub submit_burst: f64,
+    /// Origins allowed by CORS (the app's, for the demo).
+    pub cors_origins: Vec<String>,
+}
+
+impl Default for ApiOptions {
+    fn default() -> Self {
+        ApiOptions {
+            submit_rate: 5.0,
+            submit_burst: 50.0,
+            cors_origins: Vec::new(),
+        }
+    }
+}
+
+/// The rate limiters.
+#[derive(Debug)]
+pub struct Limits {
+    /// Per signer key, for submissions.
+    pub submit: RateLimiter,
+}
+
+/// What handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The node.
+    pub node: Arc<Node>,
+    /// The limits.
+    pub limits: Arc<Limits>,
+}
+
+/// The router.
+pub fn router(node: Arc<Node>, options: &ApiOptions) -> Router {
+    let state = AppState {
+        node,
+        limits: Arc::new(Limits {
+            submit: RateLimiter::new(options.submit_rate, options.submit_burst),
+        }),
+    };
+    let origins: Vec<HeaderValue> = options
+        .cors_origins
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(origins)
+        .allow_methods([Method::GET, Method::POST])
+        .allow_headers([axum::http::header::CONTENT_TYPE]);
+    Router::new()
+        .route("/checkpoint", get(tiles::checkpoint))
+        .route("/tile/{*path}", get(tiles::tile))
+        .route("/api/v1/submit", post(v1::submit))
+        .route("/api/v1/checkpoint", get(v1::checkpoint))
+        .route("/api/v1/cosignature", post(v1::cosignature))
+        .route("/api/v1/inclusion", get(v1::inclusion))
+        .route("/api/v1/consistency", get(v1::consistency))
+        .route("/api/v1/history/{identity}", get(v1::history))
+        .route("/api/v1/status/grant/{id}", get(v1::grant_status))
+        .route("/api/v1/status/delegation/{id}", get(v1::delegation_status))
+        .route("/api/v1/orgs", get(v1::orgs))
+        .route("/api/v1/decide", post(decide::decide))
+        .route("/health", get(v1::health))
+        .route("/metrics", get(v1::metrics))
+        .fallback(error::not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY))
+        .layer(cors)
+        .with_state(state)
+}

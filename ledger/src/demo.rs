@@ -1,0 +1,220 @@
+//! `assent-ledger demo`: a local consortium in one command (DESIGN §4) —
+//! fresh keys and a genesis in the data directory (kept for the next run),
+//! a sequencer and three validators with k = 2, two demo organisations
+//! registered through governance, and the trust policy file a wallet needs.
+//!
+//! n = 3, k = 2 tolerates no dishonest validator against split views
+//! (`k ≥ ⌊(n+f)/2⌋ + 1` gives f = 0); production uses n ≥ 4, k = 3.
+
+use crate::api::{self, ApiOptions};
+use crate::genesis::{
+    GenesisFile, LedgerGenesis, MemberEntry, ValidatorFileEntry, DEFAULT_MAX_VIEW_AGE,
+};
+use crate::keyfile;
+use crate::node::{unix_now, Node, NodeConfig};
+use crate::validator::{Validator, ValidatorConfig};
+use anyhow::{Context, Result};
+use assent_core::codes::OrgKind;
+use assent_core::ids::{OrgId, ProposalId};
+use assent_core::keys::SigningKey;
+use assent_core::note::{Vkey, VkeyKind};
+use assent_core::tx::{Approve, Body, GovAction, Kind, Propose, SignedTx};
+use rand_core::{OsRng, RngCore};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The demo ledger's origin (the `assent` CLI's default).
+pub const DEMO_ORIGIN: &str = "local.assent.example";
+/// The demo's validators.
+pub const VALIDATORS: usize = 3;
+/// The demo's quorum.
+pub const K: usize = 2;
+
+/// The demo organisations: kind, name and key file.
+const ORGS: [(OrgKind, &str, &str); 2] = [
+    (
+        OrgKind::Clinic,
+        "Riverside Clinic",
+        "org-riverside-clinic.key",
+    ),
+    (
+        OrgKind::Hospital,
+        "Northside Hospital",
+        "org-northside-hospital.key",
+    ),
+];
+
+fn key_or_new(path: &Path) -> Result<SigningKey> {
+    if path.exists() {
+        keyfile::read(path)
+    } else {
+        keyfile::generate(path)
+    }
+}
+
+/// Writes keys and `genesis.toml` into `data` unless they are there; the
+/// validators will serve their cosigned checkpoints at `validator_urls`.
+///
+/// # Errors
+/// If files cannot be written or read back.
+pub fn prepare(data: &Path, validator_urls: &[String; VALIDATORS]) -> Result<LedgerGenesis> {
+    std::fs::create_dir_all(data)?;
+    let genesis_path = data.join("genesis.toml");
+    if genesis_path.exists() {
+        let text = std::fs::read_to_string(&genesis_path)?;
+        return Ok(LedgerGenesis::parse(&text)?);
+    }
+    let sequencer = key_or_new(&data.join("sequencer.key"))?;
+    let receipt = key_or_new(&data.join("receipt.key"))?;
+    let mut governance = Vec::new();
+    for (i, role) in ["member", "member", "regulator"].into_iter().enumerate() {
+        let key = key_or_new(&data.join(format!("governance-{}.key", i + 1)))?;
+        governance.push(MemberEntry {
+            key: key.public_key().to_string(),
+            role: role.into(),
+        });
+    }
+    let mut validators = Vec::new();
+    for i in 1..=VALIDATORS {
+        let key = key_or_new(&data.join(format!("validator-{i}.key")))?;
+        let vkey = Vkey::new(
+            format!("validator-{i}.{DEMO_ORIGIN}"),
+            VkeyKind::CosignatureV1,
+            key.public_key(),
+        )?;
+        validators.push(ValidatorFileEntry {
+            vkey: vkey.to_string(),
+            url: validator_urls[i - 1].clone(),
+        });
+    }
+    let file = GenesisFile {
+        origin: DEMO_ORIGIN.into(),
+        threshold: 2,
+        k: K,
+        sequencer: Vkey::new(DEMO_ORIGIN, VkeyKind::Ed25519, sequencer.public_key())?.to_string(),
+        receipt: Vkey::new(
+            format!("{DEMO_ORIGIN}/receipts"),
+            VkeyKind::Ed25519,
+            receipt.public_key(),
+        )?
+        .to_string(),
+        max_tx_age: assent_core::state::DEFAULT_MAX_TX_AGE,
+        daily_budget: assent_core::state::DEFAULT_DAILY_BUDGET,
+        merge_delay: crate::genesis::DEFAULT_MERGE_DELAY,
+        governance,
+        validators,
+    };
+    let genesis = LedgerGenesis::from_file(file)?;
+    assent_core::fsio::write_new_atomic(&genesis_path, genesis.to_toml().as_bytes())
+        .context("writing genesis.toml")?;
+    Ok(genesis)
+}
+
+fn sign(key: &SigningKey, kind: Kind) -> SignedTx {
+    let mut nonce = [0u8; 8];
+    OsRng.fill_bytes(&mut nonce);
+    SignedTx::sign(&Body::new(unix_now(), nonce, kind), key, DEMO_ORIGIN)
+}
+
+/// Registers the demo organisations (governance 1 proposes, 2 approves).
+async fn register_orgs(node: &Node, data: &Path) -> Result<Vec<(OrgId, String)>> {
+    let proposer = keyfile::read(&data.join("governance-1.key"))?;
+    let approver = keyfile::read(&data.join("governance-2.key"))?;
+    let mut out = Vec::new();
+    for (kind, name, file) in ORGS {
+        let org_key = key_or_new(&data.join(file))?;
+        let propose = sign(
+            &proposer,
+            Kind::Propose(Propose {
+                action: GovAction::RegisterOrg {
+                    kind,
+                    keys: vec![org_key.public_key()],
+                    name: name.into(),
+                    endpoints: vec![],
+                },
+                expires: unix_now() + 7 * 86_400,
+            }),
+        );
+        let proposal = ProposalId(propose.id().0);
+        node.submit(propose).await?;
+        node.submit(sign(&approver, Kind::Approve(Approve { proposal })))
+            .await?;
+        out.push((OrgId(proposal.0), format!("{name} (key file {file})")));
+    }
+    Ok(out)
+}
+
+/// Runs the demo until Ctrl-C.
+///
+/// # Errors
+/// If anything fails to start.
+pub async fn run(data: &Path, listen: &str, cors_origins: Vec<String>) -> Result<()> {
+    let addr: std::net::SocketAddr = listen.parse().context("--listen must be IP:PORT")?;
+    let validator_addrs: Vec<std::net::SocketAddr> = (1..=VALIDATORS as u16)
+        .map(|i| std::net::SocketAddr::new(addr.ip(), addr.port().wrapping_add(i)))
+        .collect();
+    let urls: [String; VALIDATORS] =
+        std::array::from_fn(|i| format!("http://{}", validator_addrs[i]));
+    let genesis = prepare(data, &urls)?;
+    let trust_path = data.join("trust.toml");
+    let trust = genesis.trust_policy(DEFAULT_MAX_VIEW_AGE).to_toml()?;
+    std::fs::write(&trust_path, trust).context("writing trust.toml")?;
+    let node = crate::open_node(
+        &data.join("sequencer"),
+        genesis.clone(),
+        &data.join("sequencer.key"),
+        &data.join("receipt.key"),
+        NodeConfig {
+            batch_interval: Duration::from_millis(100),
+            ..NodeConfig::default()
+        },
+    )?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let options = ApiOptions {
+        cors_origins,
+        ..ApiOptions::default()
+    };
+    let server = tokio::spawn(crate::serve(
+        listener,
+        api::router(Arc::clone(&node), &options),
+    ));
+    for i in 1..=VALIDATORS {
+        let validator = Validator::open(
+            genesis.clone(),
+            ValidatorConfig {
+                ledger: url.clone(),
+                data: data.join(format!("validator-{i}")),
+                key: keyfile::read(&data.join(format!("validator-{i}.key")))?,
+                poll: Duration::from_millis(100),
+                recosign: Duration::from_secs(30),
+            },
+        )?;
+        let listener = tokio::net::TcpListener::bind(validator_addrs[i - 1])
+            .await
+            .with_context(|| {
+                format!("listening on {} for validator {i}", validator_addrs[i - 1])
+            })?;
+        tokio::spawn(crate::serve(
+            listener,
+            crate::validator::router(validator.published()),
+        ));
+        tokio::spawn(validator.run());
+    }
+    if node.view().replica.is_empty() {
+        for (id, what) in register_orgs(&node, data).await? {
+            println!("registered {what}: organisation id {id}");
+        }
+    }
+    println!("Assent demo ledger: {url}");
+    println!("trust policy: {}", trust_path.display());
+    println!("origin {DEMO_ORIGIN}; {VALIDATORS} validators, k = {K} (tolerates no dishonest validator; production uses n >= 4, k = 3)");
+    println!("Ctrl-C stops it; the data stays in {}", data.display());
+    use std::io::Write;
+    std::io::stdout().flush()?;
+    server.await??;
+    Ok(())
+}

@@ -1,0 +1,132 @@
+//! The embedded store: one `redb` file in the data directory.
+
+use super::{Store, StoreError};
+use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
+use std::path::Path;
+
+const LEAVES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("leaves");
+const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
+const CHECKPOINT: &str = "checkpoint";
+
+/// A log in one redb file. Commits are `Durability::Immediate`: durable on
+/// disk when [`Store::append`] returns.
+pub struct RedbStore {
+    db: Database,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+impl RedbStore {
+    /// Opens (or creates) `ledger.redb` in `dir`.
+    ///
+    /// # Errors
+    /// If the file cannot be opened or is not a redb database.
+    pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        std::fs::create_dir_all(dir).map_err(backend)?;
+        let db = Database::create(dir.join("ledger.redb")).map_err(backend)?;
+        let txn = db.begin_write().map_err(backend)?;
+        txn.open_table(LEAVES).map_err(backend)?;
+        txn.open_table(META).map_err(backend)?;
+        txn.commit().map_err(backend)?;
+        Ok(RedbStore { db })
+    }
+}
+
+impl Store for RedbStore {
+    fn len(&self) -> Result<u64, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        txn.open_table(LEAVES)
+            .map_err(backend)?
+            .len()
+            .map_err(backend)
+    }
+
+    fn leaves(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(LEAVES).map_err(backend)?;
+        let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
+        for (expected, row) in (from..).zip(table.range(from..to).map_err(backend)?) {
+            let (k, v) = row.map_err(backend)?;
+            if k.value() != expected {
+                return Err(StoreError::Damaged(format!("leaf {expected} is missing")));
+            }
+            out.push(v.value().to_vec());
+        }
+        if out.len() as u64 != to.saturating_sub(from) {
+            return Err(StoreError::Damaged(format!(
+                "leaves {from}..{to} asked, {} found",
+                out.len()
+            )));
+        }
+        Ok(out)
+    }
+
+    fn leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(LEAVES).map_err(backend)?;
+        Ok(table
+            .get(index)
+            .map_err(backend)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn checkpoint(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(META).map_err(backend)?;
+        Ok(table
+            .get(CHECKPOINT)
+            .map_err(backend)?
+            .map(|v| v.value().to_vec()))
+    }
+
+    fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(backend)?;
+        {
+            let mut table = txn.open_table(LEAVES).map_err(backend)?;
+            let len = table.len().map_err(backend)?;
+            if len != at {
+                return Err(StoreError::NotAtEnd { at, len });
+            }
+            for (index, leaf) in (at..).zip(leaves) {
+                table.insert(index, leaf.as_slice()).map_err(backend)?;
+            }
+            let mut meta = txn.open_table(META).map_err(backend)?;
+            meta.insert(CHECKPOINT, checkpoint).map_err(backend)?;
+        }
+        txn.commit().map_err(backend)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn appends_survive_reopening_and_must_be_at_the_end() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let store = RedbStore::open(dir.path()).unwrap();
+            assert_eq!(store.len().unwrap(), 0);
+            assert_eq!(store.checkpoint().unwrap(), None);
+            store
+                .append(0, &[b"a".to_vec(), b"b".to_vec()], b"cp2")
+                .unwrap();
+            assert!(matches!(
+                store.append(1, &[b"x".to_vec()], b"bad"),
+                Err(StoreError::NotAtEnd { at: 1, len: 2 })
+            ));
+        }
+        let store = RedbStore::open(dir.path()).unwrap();
+        assert_eq!(store.len().unwrap(), 2);
+        assert_eq!(
+            store.leaves(0, 2).unwrap(),
+            vec![b"a".to_vec(), b"b".to_vec()]
+        );
+        assert_eq!(store.leaf(1).unwrap().unwrap(), b"b");
+        assert_eq!(store.leaf(2).unwrap(), None);
+        assert_eq!(store.checkpoint().unwrap().unwrap(), b"cp2");
+        assert!(store.leaves(1, 3).is_err());
+    }
+}

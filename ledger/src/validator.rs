@@ -1,0 +1,384 @@
+//! A consortium validator (`assent-ledger validate`): replays every entry
+//! with core's rules, recomputes the log root and the state root, and only
+//! then cosigns the sequencer's checkpoint (C2SP `tlog-cosignature`,
+//! PROTOCOL §6).
+//!
+//! Entries are fetched through the standard tiles read path. What the
+//! validator has verified is kept durably in its own store, so a checkpoint
+//! smaller than that, or one whose root differs from the replayed log, is a
+//! rollback or a fork: the validator refuses, says why in its log, and
+//! cosigns nothing more until its operator looks (it halts). It re-cosigns
+//! the newest checkpoint every `recosign` period even when the log has not
+//! grown, so clients can tell a live view from a stale one.
+
+use crate::genesis::LedgerGenesis;
+use crate::node::unix_now;
+use crate::storage::{RedbStore, Store};
+use anyhow::{anyhow, Context, Result};
+use assent_core::keys::SigningKey;
+use assent_core::merkle::tile_path::{split_bundle, TilePath};
+use assent_core::merkle::tree::TILE_WIDTH;
+use assent_core::note::{Checkpoint, Cosignature, SignedCheckpoint, Vkey};
+use assent_core::replica::Replica;
+use std::path::PathBuf;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+/// How far ahead of the validator's clock the newest leaf may be (PROTOCOL §3).
+pub const MAX_LEAF_AHEAD: u64 = 60;
+
+/// How a validator runs.
+pub struct ValidatorConfig {
+    /// The sequencer's base URL.
+    pub ledger: String,
+    /// The validator's data directory.
+    pub data: PathBuf,
+    /// Its cosigning key.
+    pub key: SigningKey,
+    /// How often it polls the sequencer.
+    pub poll: Duration,
+    /// How often it re-cosigns an unchanged checkpoint.
+    pub recosign: Duration,
+}
+
+/// Why the validator will not cosign.
+#[derive(Debug, thiserror::Error)]
+pub enum Refusal {
+    /// The sequencer's signature does not verify.
+    #[error("the checkpoint's sequencer signature does not verify: {0}")]
+    BadCheckpoint(String),
+    /// A checkpoint smaller than what was already verified.
+    #[error("rollback: the sequencer serves size {served}, but {verified} entries were already verified")]
+    RolledBack {
+        /// Size served.
+        served: u64,
+        /// Size verified.
+        verified: u64,
+    },
+    /// Another validator cosigned a checkpoint this one's log contradicts.
+    #[error("split view: {peer} cosigned size {size} with a root this log does not have")]
+    SplitView {
+        /// The other validator.
+        peer: String,
+        /// The size.
+        size: u64,
+    },
+    /// An entry does not replay under core's rules.
+    #[error("entry refused on replay: {0}")]
+    Replay(#[from] assent_core::replica::ReplayError),
+    /// The replayed log's roots are not the checkpoint's.
+    #[error("fork: the checkpoint of size {size} does not match the replayed log (log root {log}, state root {state})")]
+    Mismatch {
+        /// The size.
+        size: u64,
+        /// Whether the log root matched.
+        log: &'static str,
+        /// Whether the state root matched.
+        state: &'static str,
+    },
+}
+
+/// One validator's view.
+pub struct Validator {
+    genesis: LedgerGenesis,
+    vkey: Vkey,
+    config: ValidatorConfig,
+    store: RedbStore,
+    replica: Replica,
+    client: reqwest::Client,
+    last_cosigned: Option<(u64, Instant)>,
+    published: Arc<RwLock<Option<String>>>,
+}
+
+impl Validator {
+    /// Opens the validator's store and replays what it verified before.
+    ///
+    /// # Errors
+    /// If the key is not a genesis validator or the store does not replay.
+    pub fn open(genesis: LedgerGenesis, config: ValidatorConfig) -> Result<Self> {
+        let public = config.key.public_key();
+        let vkey = genesis
+            .validators
+            .iter()
+            .find(|v| *v.vkey.key() == public)
+            .map(|v| v.vkey.clone())
+            .ok_or_else(|| anyhow!("this key is not one of the genesis validators"))?;
+        let store = RedbStore::open(&config.data)?;
+        let mut replica = Replica::new(genesis.genesis.clone());
+        let len = store.len()?;
+        for leaf in store.leaves(0, len)? {
+            replica
+                .replay(&leaf)
+                .context("replaying the validator's own store")?;
+        }
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        Ok(Validator {
+            genesis,
+            vkey,
+            config,
+            store,
+            replica,
+            client,
+            last_cosigned: None,
+            published: Arc::default(),
+        })
+    }
+
+    /// The validator's vkey name.
+    pub fn name(&self) -> &str {
+        self.vkey.name()
+    }
+
+    /// The newest checkpoint this validator cosigned, as a note with the
+    /// sequencer's signature and its own cosignature; served at
+    /// `GET /checkpoint` by [`router`] for wallets and the other validators.
+    pub fn published(&self) -> Arc<RwLock<Option<String>>> {
+        Arc::clone(&self.published)
+    }
+
+    /// Polls, verifies and cosigns until a refusal; returns the refusal.
+    pub async fn run(mut self) -> Refusal {
+        tracing::info!(
+            "validator {} watching {}",
+            self.vkey.name(),
+            self.config.ledger
+        );
+        loop {
+            match self.step().await {
+                Ok(Step::Refused(refusal)) => {
+                    tracing::error!(
+                        "validator {}: refusing to cosign: {refusal}; halting until an operator intervenes",
+                        self.vkey.name()
+                    );
+                    return refusal;
+                }
+                Ok(Step::Cosigned(size)) => tracing::debug!("cosigned size {size}"),
+                Ok(Step::Idle) => {}
+                Err(e) => tracing::warn!("validator {}: {e:#}; retrying", self.vkey.name()),
+            }
+            tokio::time::sleep(self.config.poll).await;
+        }
+    }
+
+    async fn step(&mut self) -> Result<Step> {
+        let url = format!("{}/checkpoint", self.config.ledger);
+        let note = self
+            .client
+            .get(&url)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let signed = match SignedCheckpoint::parse(&note)
+            .and_then(|s| s.verify_signer(&self.genesis.sequencer).map(|_| s))
+        {
+            Ok(s) => s,
+            Err(e) => return Ok(Step::Refused(Refusal::BadCheckpoint(e.to_string()))),
+        };
+        let checkpoint = signed.checkpoint().clone();
+        if checkpoint.origin != self.genesis.genesis.origin {
+            return Ok(Step::Refused(Refusal::BadCheckpoint(format!(
+                "origin {:?} is not this ledger's",
+                checkpoint.origin
+            ))));
+        }
+        let verified = self.replica.len();
+        if checkpoint.size < verified {
+            return Ok(Step::Refused(Refusal::RolledBack {
+                served: checkpoint.size,
+                verified,
+            }));
+        }
+        if checkpoint.size > verified {
+            let leaves = self.fetch(verified, checkpoint.size).await?;
+            for leaf in &leaves {
+                if let Err(e) = self.replica.replay(leaf) {
+                    return Ok(Step::Refused(e.into()));
+                }
+            }
+            if let Some(refusal) = self.compare(&checkpoint) {
+                return Ok(Step::Refused(refusal));
+            }
+            let newest = self.replica.last_time();
+            if newest > unix_now() + MAX_LEAF_AHEAD {
+                anyhow::bail!(
+                    "the newest leaf time {newest} is ahead of this clock; not cosigning yet"
+                );
+            }
+            let store_leaves = leaves;
+            let text = checkpoint.to_text();
+            let store = &self.store;
+            store.append(verified, &store_leaves, text.as_bytes())?;
+        } else if let Some(refusal) = self.compare(&checkpoint) {
+            return Ok(Step::Refused(refusal));
+        }
+        let due = match self.last_cosigned {
+            Some((size, at)) => size < checkpoint.size || at.elapsed() >= self.config.recosign,
+            None => true,
+        };
+        if !due {
+            return Ok(Step::Idle);
+        }
+        if let Some(refusal) = self.check_peers().await {
+            return Ok(Step::Refused(refusal));
+        }
+        self.cosign(signed).await?;
+        Ok(Step::Cosigned(checkpoint.size))
+    }
+
+    /// Whether the replayed log is the checkpoint's.
+    fn compare(&mut self, checkpoint: &Checkpoint) -> Option<Refusal> {
+        let mine = self.replica.checkpoint();
+        if mine == *checkpoint {
+            return None;
+        }
+        let word = |same: bool| if same { "matches" } else { "differs" };
+        Some(Refusal::Mismatch {
+            size: checkpoint.size,
+            log: word(mine.root == checkpoint.root),
+            state: word(mine.state_root == checkpoint.state_root),
+        })
+    }
+
+    /// PROTOCOL §6: before cosigning, fetch each other validator's newest
+    /// cosigned checkpoint and refuse if this log contradicts it. A peer
+    /// that cannot be reached is skipped (and logged).
+    async fn check_peers(&self) -> Option<Refusal> {
+        for peer in &self.genesis.validators {
+            if peer.vkey.key() == self.vkey.key() || peer.url.is_empty() {
+                continue;
+            }
+            let url = format!("{}/checkpoint", peer.url.trim_end_matches('/'));
+            let note = match self.client.get(&url).send().await {
+                Ok(r) if r.status().is_success() => r.bytes().await.unwrap_or_default(),
+                Ok(_) => continue, // nothing cosigned yet
+                Err(e) => {
+                    tracing::warn!(
+                        "validator {}: peer {} unreachable: {e}",
+                        self.vkey.name(),
+                        peer.vkey.name()
+                    );
+                    continue;
+                }
+            };
+            let Ok(theirs) = SignedCheckpoint::parse(&note) else {
+                continue;
+            };
+            let authentic = theirs.verify_signer(&self.genesis.sequencer).is_ok()
+                && matches!(theirs.verify_signer(&peer.vkey), Ok(Some(_)));
+            let cp = theirs.checkpoint();
+            if !authentic || cp.size > self.replica.len() {
+                continue;
+            }
+            let mine = self.replica.tree().root_at(cp.size).map(|h| h.0);
+            if mine != Ok(cp.root) {
+                return Some(Refusal::SplitView {
+                    peer: peer.vkey.name().to_owned(),
+                    size: cp.size,
+                });
+            }
+        }
+        None
+    }
+
+    async fn cosign(&mut self, signed: SignedCheckpoint) -> Result<()> {
+        let checkpoint = signed.checkpoint().clone();
+        // What this validator serves: the sequencer's signature and its own
+        // cosignature, not lines from others it has not checked.
+        let sequencer_line = signed
+            .signatures()
+            .iter()
+            .find(|s| self.genesis.sequencer.matches(s))
+            .map(|s| s.to_line())
+            .ok_or_else(|| anyhow!("the checkpoint lost its sequencer signature"))?;
+        let mut signed = SignedCheckpoint::parse(format!("{}\n{sequencer_line}", signed.text()))?;
+        let cosignature = Cosignature::sign(
+            &checkpoint.to_text(),
+            self.vkey.name(),
+            &self.config.key,
+            unix_now(),
+        )?;
+        let body =
+            serde_json::json!({ "size": checkpoint.size, "cosignature": cosignature.to_line() });
+        let url = format!("{}/api/v1/cosignature", self.config.ledger);
+        let answer = self.client.post(&url).json(&body).send().await?;
+        if !answer.status().is_success() {
+            let status = answer.status();
+            anyhow::bail!(
+                "the ledger did not take the cosignature ({status}): {}",
+                answer.text().await.unwrap_or_default()
+            );
+        }
+        self.last_cosigned = Some((checkpoint.size, Instant::now()));
+        signed.add_cosignature(&cosignature)?;
+        *self.published.write().unwrap_or_else(|e| e.into_inner()) =
+            Some(String::from_utf8_lossy(&signed.to_bytes()).into_owned());
+        Ok(())
+    }
+
+    /// Entries `[from, to)` through the tiles read path.
+    async fn fetch(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
+        let mut out = Vec::with_capacity((to - from) as usize);
+        let mut tile = from / TILE_WIDTH;
+        while tile * TILE_WIDTH < to {
+            let start = tile * TILE_WIDTH;
+            let width = (to - start).min(TILE_WIDTH);
+            let path = TilePath {
+                level: None,
+                index: tile,
+                width,
+            };
+            let url = format!("{}/{path}", self.config.ledger);
+            let bundle = self
+                .client
+                .get(&url)
+                .send()
+                .await?
+                .error_for_status()?
+                .bytes()
+                .await?;
+            let entries =
+                split_bundle(&bundle).ok_or_else(|| anyhow!("{path}: truncated entry bundle"))?;
+            if entries.len() as u64 != width {
+                anyhow::bail!("{path}: {} entries, expected {width}", entries.len());
+            }
+            let skip = from.saturating_sub(start) as usize;
+            out.extend(entries.into_iter().skip(skip).map(<[u8]>::to_vec));
+            tile += 1;
+        }
+        Ok(out)
+    }
+}
+
+enum Step {
+    Idle,
+    Cosigned(u64),
+    Refused(Refusal),
+}
+
+/// A validator's read API: `GET /checkpoint`, its newest cosigned checkpoint.
+pub fn router(published: Arc<RwLock<Option<String>>>) -> axum::Router {
+    use axum::http::StatusCode;
+    use axum::routing::get;
+    axum::Router::new()
+        .route(
+            "/checkpoint",
+            get(move || {
+                let note = published.read().unwrap_or_else(|e| e.into_inner()).clone();
+                async move {
+                    match note {
+                        Some(note) => Ok(note),
+                        None => Err(crate::api::ApiError::new(
+                            StatusCode::NOT_FOUND,
+                            "nothing_cosigned",
+                            "this validator has cosigned nothing yet",
+                        )),
+                    }
+                }
+            }),
+        )
+        .fallback(crate::api::error::not_found)
+}

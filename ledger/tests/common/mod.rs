@@ -1,0 +1,253 @@
+//! Real processes on loopback: a sequencer and validators started from the
+//! built `assent-ledger` binary, killed when the test ends.
+
+#![allow(dead_code)]
+
+use assent_core::keys::SigningKey;
+use assent_core::note::{Checkpoint, SignedCheckpoint};
+use assent_core::trust::TrustPolicy;
+use assent_core::tx::{Body, Kind, SignedTx};
+use assent_ledger::demo::{self, DEMO_ORIGIN};
+use assent_ledger::genesis::LedgerGenesis;
+use assent_ledger::keyfile;
+use rand_core::{OsRng, RngCore};
+use serde_json::Value;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_assent-ledger");
+
+/// A child process killed on drop.
+pub struct Proc {
+    pub child: Child,
+    pub name: String,
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Proc {
+    /// Its stderr so far (after it exited).
+    pub fn stderr(&mut self) -> String {
+        let mut out = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut out);
+        }
+        out
+    }
+}
+
+/// A consortium's files in a temporary directory.
+pub struct Consortium {
+    pub dir: tempfile::TempDir,
+    pub genesis: LedgerGenesis,
+    pub url: String,
+    pub sequencer: Option<Proc>,
+    pub validators: Vec<Proc>,
+    pub http: reqwest::blocking::Client,
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
+pub fn sign(key: &SigningKey, kind: Kind) -> SignedTx {
+    let mut nonce = [0u8; 8];
+    OsRng.fill_bytes(&mut nonce);
+    SignedTx::sign(&Body::new(now(), nonce, kind), key, DEMO_ORIGIN)
+}
+
+pub fn fresh_key() -> SigningKey {
+    let mut secret = [0u8; 32];
+    OsRng.fill_bytes(&mut secret);
+    SigningKey::from_secret_bytes(&secret)
+}
+
+impl Consortium {
+    /// Keys and genesis (3 validators, k = 2), nothing running.
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let ports: Vec<u16> = (0..3)
+            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+            .collect::<Vec<_>>()
+            .iter()
+            .map(|l| l.local_addr().unwrap().port())
+            .collect();
+        let urls = std::array::from_fn(|i| format!("http://127.0.0.1:{}", ports[i]));
+        let genesis = demo::prepare(dir.path(), &urls).unwrap();
+        Consortium {
+            dir,
+            genesis,
+            url: String::new(),
+            sequencer: None,
+            validators: Vec::new(),
+            http: reqwest::blocking::Client::builder()
+                .timeout(Duration::from_secs(20))
+                .build()
+                .unwrap(),
+        }
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn key(&self, name: &str) -> SigningKey {
+        keyfile::read(&self.path(name)).unwrap()
+    }
+
+    pub fn trust(&self) -> TrustPolicy {
+        self.genesis.trust_policy(300)
+    }
+
+    /// Starts (or restarts) the sequencer on a free port (the same port on a
+    /// restart, so validators keep their URL).
+    pub fn start_sequencer(&mut self) {
+        let listen = if self.url.is_empty() {
+            "127.0.0.1:0".to_owned()
+        } else {
+            self.url.trim_start_matches("http://").to_owned()
+        };
+        let mut child = Command::new(BIN)
+            .args(["serve", "--data"])
+            .arg(self.path("sequencer"))
+            .arg("--genesis")
+            .arg(self.path("genesis.toml"))
+            .arg("--key")
+            .arg(self.path("sequencer.key"))
+            .arg("--receipt-key")
+            .arg(self.path("receipt.key"))
+            .args([
+                "--listen",
+                &listen,
+                "--batch-interval-ms",
+                "50",
+                "--rate",
+                "100000",
+                "--burst",
+                "100000",
+            ])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        self.url = url;
+        self.sequencer = Some(Proc {
+            child,
+            name: "sequencer".into(),
+        });
+    }
+
+    /// Starts validator `i` (1-based) against `ledger` (default: the sequencer).
+    pub fn start_validator(&mut self, i: usize, ledger: Option<&str>) {
+        let child = Command::new(BIN)
+            .args(["validate", "--data"])
+            .arg(self.path(&format!("validator-{i}")))
+            .arg("--genesis")
+            .arg(self.path("genesis.toml"))
+            .arg("--key")
+            .arg(self.path(&format!("validator-{i}.key")))
+            .args(["--ledger", ledger.unwrap_or(&self.url), "--poll-ms", "50"])
+            .arg("--listen")
+            .arg(
+                self.genesis.validators[i - 1]
+                    .url
+                    .trim_start_matches("http://"),
+            )
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        self.validators.push(Proc {
+            child,
+            name: format!("validator-{i}"),
+        });
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.http.get(format!("{}{path}", self.url)).send().unwrap()
+    }
+
+    pub fn json(&self, path: &str) -> Value {
+        let r = self.get(path);
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().unwrap()
+    }
+
+    /// Submits; returns the status and the JSON answer.
+    pub fn submit(&self, tx: &SignedTx) -> (u16, Value) {
+        let r = self
+            .http
+            .post(format!("{}/api/v1/submit", self.url))
+            .body(tx.bytes().to_vec())
+            .send()
+            .unwrap();
+        let status = r.status().as_u16();
+        (status, r.json().unwrap())
+    }
+
+    pub fn ok(&self, tx: &SignedTx) -> Value {
+        let (status, body) = self.submit(tx);
+        assert_eq!(status, 200, "refused: {body}");
+        body
+    }
+
+    /// Waits until a checkpoint of at least `size` has k cosignatures;
+    /// returns that checkpoint's note.
+    pub fn wait_cosigned(&self, size: u64) -> String {
+        let start = Instant::now();
+        loop {
+            let answer = self.json("/api/v1/checkpoint");
+            if answer["cosigned_size"].as_u64().is_some_and(|s| s >= size) {
+                return answer["cosigned"].as_str().unwrap().to_owned();
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(60),
+                "no cosigned checkpoint of size {size}: {answer}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    /// The newest checkpoint body (sequencer-signed only).
+    pub fn latest(&self) -> Checkpoint {
+        let note = self.get("/checkpoint").bytes().unwrap();
+        SignedCheckpoint::parse(&note).unwrap().checkpoint().clone()
+    }
+}
+
+pub fn b64(s: &Value) -> Vec<u8> {
+    data_encoding::BASE64
+        .decode(s.as_str().expect("a base64 string").as_bytes())
+        .unwrap()
+}
+
+pub fn hashes(v: &Value) -> Vec<assent_core::merkle::Hash> {
+    v.as_array()
+        .unwrap()
+        .iter()
+        .map(|h| assent_core::merkle::Hash(b64(h).try_into().unwrap()))
+        .collect()
+}
+
+pub fn data_dir(c: &Consortium) -> &Path {
+    c.dir.path()
+}
