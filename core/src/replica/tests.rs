@@ -106,7 +106,7 @@ fn the_state_map_proves_heads_and_statuses() {
 
 #[test]
 fn a_validator_replaying_the_leaves_reaches_the_same_checkpoint() {
-    let (w, mut sequencer, _, _) = busy_world();
+    let (w, sequencer, _, _) = busy_world();
     // The sequencer's leaf bytes, rebuilt by appending to a fresh copy.
     let mut copy = Replica::new(w.state.genesis().clone());
     let mut validator = Replica::new(w.state.genesis().clone());

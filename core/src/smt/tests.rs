@@ -62,7 +62,7 @@ fn key_and_value_hashes_are_the_documented_sha256() {
 
 #[test]
 fn the_empty_map_has_the_zero_root_and_proves_every_absence() {
-    let mut map = SparseMap::new();
+    let map = SparseMap::new();
     assert_eq!(map.root(), [0; 32]);
     let proof = map.prove(&key(1, 2));
     assert_eq!((proof.depth(), *proof.terminal()), (0, Terminal::Empty));
@@ -96,7 +96,7 @@ fn one_key_is_its_leaf_at_the_root() {
 #[test]
 fn two_keys_differing_in_the_first_bit_are_the_root_s_children() {
     let (a, b) = (key(0x00, 7), key(0x80, 7));
-    let mut map: SparseMap = [(b, value(2)), (a, value(1))].into_iter().collect();
+    let map: SparseMap = [(b, value(2)), (a, value(1))].into_iter().collect();
     let (la, lb) = (leaf_hash(&a, &value(1)), leaf_hash(&b, &value(2)));
     let root = map.root();
     assert_eq!(root, node_hash(&la, &lb));
@@ -108,7 +108,7 @@ fn two_keys_differing_in_the_first_bit_are_the_root_s_children() {
 fn a_shared_prefix_makes_a_chain_of_empty_siblings() {
     // a = 0000…, b = 0001…: three levels with an empty sibling, then a split.
     let (a, b) = (key(0x00, 0), key(0x10, 0));
-    let mut map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
+    let map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
     let (la, lb) = (leaf_hash(&a, &value(1)), leaf_hash(&b, &value(2)));
     let mut expected = node_hash(&la, &lb);
     for _ in 0..3 {
@@ -137,7 +137,7 @@ fn a_shared_prefix_makes_a_chain_of_empty_siblings() {
 #[test]
 fn keys_differing_in_the_last_bit_make_a_256_deep_proof() {
     let (a, b) = (key(0x55, 0x02), key(0x55, 0x03));
-    let mut map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
+    let map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
     let root = map.root();
     let proof = map.prove(&b);
     assert_eq!(proof.depth(), 256);
@@ -160,7 +160,7 @@ fn keys_differing_in_the_last_bit_make_a_256_deep_proof() {
 
 #[test]
 fn every_tampered_proof_fails() {
-    let mut map: SparseMap = (0..60u8)
+    let map: SparseMap = (0..60u8)
         .map(|i| (MapKey::derive("t", &[i]), value(i)))
         .collect();
     let root = map.root();
@@ -256,7 +256,7 @@ fn every_tampered_proof_fails() {
 #[test]
 fn off_path_leaves_and_hoistable_shapes_are_named() {
     let (a, b) = (key(0x00, 0), key(0x80, 0));
-    let mut map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
+    let map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
     let root = map.root();
     // a's leaf offered at b's place.
     let swapped = MapProof {
@@ -291,7 +291,7 @@ fn off_path_leaves_and_hoistable_shapes_are_named() {
 #[test]
 fn decoding_is_strict() {
     let (a, b) = (key(0x00, 0), key(0x10, 0));
-    let mut map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
+    let map: SparseMap = [(a, value(1)), (b, value(2))].into_iter().collect();
     let good = map.prove(&a).to_bytes();
     for n in 0..good.len() {
         assert_eq!(

@@ -92,7 +92,7 @@ proptest! {
         }
         prop_assert_eq!(map.root(), reference_root(&model));
         // Order does not matter: the same pairs inserted backwards.
-        let mut fresh: SparseMap = model.iter().rev().map(|(k, v)| (*k, *v)).collect();
+        let fresh: SparseMap = model.iter().rev().map(|(k, v)| (*k, *v)).collect();
         prop_assert_eq!(fresh.root(), map.root());
     }
 
@@ -102,7 +102,7 @@ proptest! {
         absent in prop::collection::vec(key_strategy(), 1..10),
     ) {
         let model: BTreeMap<_, _> = pairs.iter().map(|(k, v)| (*k, value(*v))).collect();
-        let mut map: SparseMap = model.iter().map(|(k, v)| (*k, *v)).collect();
+        let map: SparseMap = model.iter().map(|(k, v)| (*k, *v)).collect();
         let root = map.root();
         prop_assert_eq!(root, reference_root(&model));
         for (k, v) in &model {
@@ -135,7 +135,7 @@ proptest! {
         at in any::<prop::sample::Index>(),
         byte in any::<u8>(),
     ) {
-        let mut map: SparseMap = pairs.iter().map(|(k, v)| (*k, value(*v))).collect();
+        let map: SparseMap = pairs.iter().map(|(k, v)| (*k, value(*v))).collect();
         let mut bytes = map.prove(&probe).to_bytes();
         let i = at.index(bytes.len());
         bytes[i] = byte;
