@@ -5,7 +5,8 @@
 //! Two measurements: `append_durable` takes transactions already opened
 //! (signature checked, as the HTTP handlers do in parallel before queueing);
 //! `open_and_append_durable` also opens each one (strict Ed25519 verification),
-//! spread over the machine's cores.
+//! spread over the machine's cores; `pipelined_open_then_append_durable`
+//! opens the next batch while the previous one is appended, as the node does.
 //!
 //! `cargo bench -p assent-ledger --bench append`
 
@@ -186,6 +187,28 @@ fn append(c: &mut Criterion) {
                 total += start.elapsed();
             }
             total
+        });
+    });
+    // The node's shape: HTTP handlers open the next transactions while the
+    // sequencer appends the previous batch.
+    group.bench_function("pipelined_open_then_append_durable", |bench| {
+        bench.iter_custom(|iters| {
+            let batches: Vec<Vec<Vec<u8>>> = (0..iters)
+                .map(|_| b.grants().iter().map(|t| t.bytes().to_vec()).collect())
+                .collect();
+            let start = Instant::now();
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<SignedTx>>(2);
+            std::thread::scope(|s| {
+                s.spawn(move || {
+                    for bytes in &batches {
+                        tx.send(open_all(bytes)).unwrap();
+                    }
+                });
+                for txs in rx {
+                    b.append(&txs);
+                }
+            });
+            start.elapsed()
         });
     });
     group.finish();

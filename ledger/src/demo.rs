@@ -118,7 +118,7 @@ fn sign(key: &SigningKey, kind: Kind) -> SignedTx {
 }
 
 /// Registers the demo organisations (governance 1 proposes, 2 approves).
-async fn register_orgs(node: &Node, data: &Path) -> Result<Vec<(OrgId, String)>> {
+pub async fn register_orgs(node: &Node, data: &Path) -> Result<Vec<(OrgId, String)>> {
     let proposer = keyfile::read(&data.join("governance-1.key"))?;
     let approver = keyfile::read(&data.join("governance-2.key"))?;
     let mut out = Vec::new();
@@ -145,76 +145,118 @@ async fn register_orgs(node: &Node, data: &Path) -> Result<Vec<(OrgId, String)>>
     Ok(out)
 }
 
-/// Runs the demo until Ctrl-C.
+/// A consortium running in this process.
+pub struct Running {
+    /// The sequencer's URL.
+    pub url: String,
+    /// The sequencer node.
+    pub node: Arc<Node>,
+    /// The genesis.
+    pub genesis: LedgerGenesis,
+    /// The sequencer's HTTP server.
+    pub server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+/// Starts a sequencer on `listen` and the three validators on the next
+/// three ports, with keys and genesis in `data` (made on first use).
 ///
 /// # Errors
 /// If anything fails to start.
-pub async fn run(data: &Path, listen: &str, cors_origins: Vec<String>) -> Result<()> {
+pub async fn start(
+    data: &Path,
+    listen: &str,
+    config: NodeConfig,
+    options: &ApiOptions,
+) -> Result<Running> {
     let addr: std::net::SocketAddr = listen.parse().context("--listen must be IP:PORT")?;
-    let validator_addrs: Vec<std::net::SocketAddr> = (1..=VALIDATORS as u16)
-        .map(|i| std::net::SocketAddr::new(addr.ip(), addr.port().wrapping_add(i)))
-        .collect();
-    let urls: [String; VALIDATORS] =
-        std::array::from_fn(|i| format!("http://{}", validator_addrs[i]));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    let addr = listener.local_addr()?;
+    let mut validator_listeners = Vec::new();
+    for i in 1..=VALIDATORS as u16 {
+        let at = std::net::SocketAddr::new(addr.ip(), addr.port().wrapping_add(i));
+        let l = tokio::net::TcpListener::bind(at)
+            .await
+            .with_context(|| format!("listening on {at} for validator {i}"))?;
+        validator_listeners.push(l);
+    }
+    let urls: [String; VALIDATORS] = std::array::from_fn(|i| {
+        format!(
+            "http://{}",
+            validator_listeners[i].local_addr().expect("bound")
+        )
+    });
     let genesis = prepare(data, &urls)?;
-    let trust_path = data.join("trust.toml");
-    let trust = genesis.trust_policy(DEFAULT_MAX_VIEW_AGE).to_toml()?;
-    std::fs::write(&trust_path, trust).context("writing trust.toml")?;
     let node = crate::open_node(
         &data.join("sequencer"),
         genesis.clone(),
         &data.join("sequencer.key"),
         &data.join("receipt.key"),
-        NodeConfig {
-            batch_interval: Duration::from_millis(100),
-            ..NodeConfig::default()
-        },
+        config,
     )?;
-    let listener = tokio::net::TcpListener::bind(listen)
-        .await
-        .with_context(|| format!("listening on {listen}"))?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let options = ApiOptions {
-        cors_origins,
-        ..ApiOptions::default()
-    };
+    let url = format!("http://{addr}");
     let server = tokio::spawn(crate::serve(
         listener,
-        api::router(Arc::clone(&node), &options),
+        api::router(Arc::clone(&node), options),
     ));
-    for i in 1..=VALIDATORS {
+    for (i, listener) in (1..=VALIDATORS).zip(validator_listeners) {
         let validator = Validator::open(
             genesis.clone(),
             ValidatorConfig {
                 ledger: url.clone(),
                 data: data.join(format!("validator-{i}")),
                 key: keyfile::read(&data.join(format!("validator-{i}.key")))?,
-                poll: Duration::from_millis(100),
+                poll: Duration::from_millis(50),
                 recosign: Duration::from_secs(30),
             },
         )?;
-        let listener = tokio::net::TcpListener::bind(validator_addrs[i - 1])
-            .await
-            .with_context(|| {
-                format!("listening on {} for validator {i}", validator_addrs[i - 1])
-            })?;
         tokio::spawn(crate::serve(
             listener,
             crate::validator::router(validator.published()),
         ));
         tokio::spawn(validator.run());
     }
-    if node.view().replica.is_empty() {
-        for (id, what) in register_orgs(&node, data).await? {
+    Ok(Running {
+        url,
+        node,
+        genesis,
+        server,
+    })
+}
+
+/// Runs the demo until Ctrl-C.
+///
+/// # Errors
+/// If anything fails to start.
+pub async fn run(data: &Path, listen: &str, cors_origins: Vec<String>) -> Result<()> {
+    let options = ApiOptions {
+        cors_origins,
+        ..ApiOptions::default()
+    };
+    let config = NodeConfig {
+        batch_interval: Duration::from_millis(100),
+        ..NodeConfig::default()
+    };
+    let running = start(data, listen, config, &options).await?;
+    let trust_path = data.join("trust.toml");
+    let trust = running
+        .genesis
+        .trust_policy(DEFAULT_MAX_VIEW_AGE)
+        .to_toml()?;
+    std::fs::write(&trust_path, trust).context("writing trust.toml")?;
+    if running.node.view().replica.is_empty() {
+        for (id, what) in register_orgs(&running.node, data).await? {
             println!("registered {what}: organisation id {id}");
         }
     }
+    let url = &running.url;
     println!("Assent demo ledger: {url}");
     println!("trust policy: {}", trust_path.display());
     println!("origin {DEMO_ORIGIN}; {VALIDATORS} validators, k = {K} (tolerates no dishonest validator; production uses n >= 4, k = 3)");
     println!("Ctrl-C stops it; the data stays in {}", data.display());
     use std::io::Write;
     std::io::stdout().flush()?;
-    server.await??;
+    running.server.await??;
     Ok(())
 }
