@@ -61,6 +61,7 @@ pub mod keystore;
 pub mod merkle;
 pub mod note;
 pub mod policy;
+pub mod read_auth;
 pub mod replica;
 pub mod scope;
 pub mod smt;

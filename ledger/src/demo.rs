@@ -230,8 +230,10 @@ pub async fn start(
 /// # Errors
 /// If anything fails to start.
 pub async fn run(data: &Path, listen: &str, cors_origins: Vec<String>) -> Result<()> {
+    // Reads are open on the demo: it listens on loopback (PROTOCOL §6).
     let options = ApiOptions {
         cors_origins,
+        open_reads: true,
         ..ApiOptions::default()
     };
     let config = NodeConfig {

@@ -111,6 +111,9 @@ struct Tuning {
     /// Origins allowed to call the API from a browser.
     #[arg(long = "cors-origin")]
     cors_origins: Vec<String>,
+    /// Serve history, status and decisions without signed requests.
+    #[arg(long)]
+    open_reads: bool,
 }
 
 fn read_genesis(path: &std::path::Path) -> Result<LedgerGenesis> {
@@ -153,6 +156,7 @@ async fn main() -> Result<()> {
                 submit_rate: tuning.rate,
                 submit_burst: tuning.burst,
                 cors_origins: tuning.cors_origins,
+                open_reads: tuning.open_reads,
             };
             let listener = tokio::net::TcpListener::bind(&listen)
                 .await

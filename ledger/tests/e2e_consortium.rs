@@ -215,11 +215,27 @@ fn a_consortium_sequences_validates_cosigns_and_proves() {
     .unwrap();
 
     // The patient's history: complete, every entry included and linked.
-    let answer = c.json(&format!(
-        "/api/v1/history/{}?size={}",
-        patient.public_key(),
-        cp.size
-    ));
+    let history = format!("/api/v1/history/{}?size={}", patient.public_key(), cp.size);
+    let answer = c.signed_json(&history, &patient);
+    // Reads are signed: none, a stranger's, or one for another request is refused.
+    assert_eq!(c.get(&history).status().as_u16(), 401);
+    assert_eq!(c.signed_get(&history, &fresh_key()).status().as_u16(), 403);
+    let other = assent_core::read_auth::sign(
+        &patient,
+        "local.assent.example",
+        "GET",
+        "/api/v1/orgs",
+        now(),
+    );
+    let replayed = c
+        .http
+        .get(format!("{}{history}", c.url))
+        .header("authorization", other)
+        .send()
+        .unwrap();
+    assert_eq!(replayed.status().as_u16(), 401);
+    // The caregiver holds the history power.
+    assert_eq!(c.signed_json(&history, &caregiver), answer);
     let (entries, synced) =
         verify_history(&cp, &patient_id, None, &served_history(&answer)).unwrap();
     let kinds: Vec<&str> = entries.iter().map(|e| e.tx.body().kind.name()).collect();
@@ -234,7 +250,10 @@ fn a_consortium_sequences_validates_cosigns_and_proves() {
     assert!(verify_history(&cp, &patient_id, None, &lying).is_err());
 
     // The grant's status: revoked, with a map proof at the checkpoint.
-    let status = c.json(&format!("/api/v1/status/grant/{grant_id}?size={}", cp.size));
+    let status = c.signed_json(
+        &format!("/api/v1/status/grant/{grant_id}?size={}", cp.size),
+        &clinic_key,
+    );
     let value = Status {
         live: false,
         since: status["status"]["since"].as_u64().unwrap(),
@@ -249,18 +268,20 @@ fn a_consortium_sequences_validates_cosigns_and_proves() {
         .unwrap();
 
     // A decision after the revocation is a denial.
-    let decide = c
-        .http
-        .post(format!("{}/api/v1/decide", c.url))
-        .json(&json!({
-            "patient": patient.public_key().to_string(), "grantee": clinic.to_string(),
-            "resource_type": "Observation", "action": "access", "purpose": "TREAT",
-        }))
-        .send()
-        .unwrap()
-        .json::<Value>()
+    let question = json!({
+        "patient": patient.public_key().to_string(), "grantee": clinic.to_string(),
+        "resource_type": "Observation", "action": "access", "purpose": "TREAT",
+    });
+    let decide: Value = c
+        .signed_post("/api/v1/decide", &clinic_key, &question)
+        .json()
         .unwrap();
     assert_eq!(decide["decision"], "deny", "{decide}");
+    // Only the organisation asked about may ask.
+    let status = c
+        .signed_post("/api/v1/decide", &patient, &question)
+        .status();
+    assert_eq!(status.as_u16(), 403);
 
     // The organisation directory.
     let orgs = c.json("/api/v1/orgs");

@@ -239,6 +239,20 @@ impl ConsentState {
         self.proposals.get(id)
     }
 
+    /// Whether `key` may read `identity`'s history and statuses at `now`
+    /// (PROTOCOL §6): the identity's current key, or the current key of a
+    /// caregiver holding a live delegation with the history power.
+    pub fn may_read_history(&self, identity: &IdentityId, key: &PublicKey, now: u64) -> bool {
+        let current = |id: &IdentityId| self.identities.get(id).map(|r| &r.current_key);
+        current(identity) == Some(key)
+            || self.delegations.values().any(|d| {
+                d.patient == *identity
+                    && d.powers.history
+                    && d.live_at(now)
+                    && current(&d.caregiver) == Some(key)
+            })
+    }
+
     /// Whether a transaction id was accepted.
     pub fn has_seen(&self, id: &TxId) -> bool {
         self.seen.contains(id)

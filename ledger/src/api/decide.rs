@@ -14,6 +14,7 @@ use assent_core::replica::{grant_key, Status};
 use assent_core::scope::AccessRequest;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::State;
+use axum::http::{HeaderMap, Method, Uri};
 use axum::Json;
 use data_encoding::BASE64;
 use serde::Deserialize;
@@ -57,8 +58,10 @@ fn codes<C: Code>(names: &[String]) -> Result<BTreeSet<C>, ApiError> {
 /// Answers a decision.
 pub async fn decide(
     State(state): State<AppState>,
+    (method, uri, headers): (Method, Uri, HeaderMap),
     body: Result<Json<DecideBody>, JsonRejection>,
 ) -> Result<Json<Value>, ApiError> {
+    let reader = super::auth::reader(&state, &headers, &method, &uri)?;
     let Json(q) = body?;
     let patient = IdentityId(
         q.patient
@@ -74,6 +77,7 @@ pub async fn decide(
             .0,
     );
     let view = state.node.view();
+    reader.check_org(view.replica.state(), &grantee)?;
     let request = Request {
         patient,
         grantee,

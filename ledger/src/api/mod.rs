@@ -3,6 +3,7 @@
 //! JSON error ([`error`]); bodies are size-limited and submissions are
 //! rate-limited per signer key.
 
+pub mod auth;
 pub mod decide;
 pub mod error;
 pub mod rate_limit;
@@ -32,6 +33,9 @@ pub struct ApiOptions {
     pub submit_burst: f64,
     /// Origins allowed by CORS (the app's, for the demo).
     pub cors_origins: Vec<String>,
+    /// Serve history, status and decisions without signed requests (the
+    /// demo on loopback; PROTOCOL §6).
+    pub open_reads: bool,
 }
 
 impl Default for ApiOptions {
@@ -40,6 +44,7 @@ impl Default for ApiOptions {
             submit_rate: 5.0,
             submit_burst: 50.0,
             cors_origins: Vec::new(),
+            open_reads: false,
         }
     }
 }
@@ -58,6 +63,8 @@ pub struct AppState {
     pub node: Arc<Node>,
     /// The limits.
     pub limits: Arc<Limits>,
+    /// Whether reads need no signature.
+    pub open_reads: bool,
 }
 
 /// The router.
@@ -67,6 +74,7 @@ pub fn router(node: Arc<Node>, options: &ApiOptions) -> Router {
         limits: Arc::new(Limits {
             submit: RateLimiter::new(options.submit_rate, options.submit_burst),
         }),
+        open_reads: options.open_reads,
     };
     let origins: Vec<HeaderValue> = options
         .cors_origins
@@ -76,7 +84,10 @@ pub fn router(node: Arc<Node>, options: &ApiOptions) -> Router {
     let cors = CorsLayer::new()
         .allow_origin(origins)
         .allow_methods([Method::GET, Method::POST])
-        .allow_headers([axum::http::header::CONTENT_TYPE]);
+        .allow_headers([
+            axum::http::header::CONTENT_TYPE,
+            axum::http::header::AUTHORIZATION,
+        ]);
     Router::new()
         .route("/checkpoint", get(tiles::checkpoint))
         .route("/tile/{*path}", get(tiles::tile))

@@ -14,7 +14,7 @@ use assent_core::tx::SignedTx;
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::Json;
 use data_encoding::BASE64;
 use serde::{Deserialize, Serialize};
@@ -235,6 +235,7 @@ fn map_lookup(view: &View, size: Option<u64>, key: &MapKey) -> Result<MapAnswer,
 /// each with an inclusion proof.
 pub async fn history(
     State(state): State<AppState>,
+    (method, uri, headers): (Method, Uri, HeaderMap),
     identity: Result<Path<String>, PathRejection>,
     query: Result<Query<AtQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
@@ -244,7 +245,9 @@ pub async fn history(
             .parse::<PublicKey>()
             .map_err(|e| ApiError::bad_request("bad_identity", e.to_string()))?,
     );
+    let reader = super::auth::reader(&state, &headers, &method, &uri)?;
     let view = state.node.view();
+    reader.check_identity(view.replica.state(), &identity, crate::node::unix_now())?;
     let MapAnswer {
         size,
         value: head,
@@ -323,23 +326,45 @@ fn parse_id(text: &str) -> Result<[u8; 32], ApiError> {
 /// `GET /api/v1/status/grant/{id}?size=N`.
 pub async fn grant_status(
     State(state): State<AppState>,
+    (method, uri, headers): (Method, Uri, HeaderMap),
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<AtQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let (Path(id), Query(q)) = (id?, query?);
-    let key = grant_key(&GrantId(parse_id(&id)?));
-    status_answer(&state.node.view(), q.size, &key)
+    let id = GrantId(parse_id(&id)?);
+    let reader = super::auth::reader(&state, &headers, &method, &uri)?;
+    let view = state.node.view();
+    if let Some(grant) = view.replica.state().grant(&id) {
+        let now = crate::node::unix_now();
+        reader.check_identity_or_org(
+            view.replica.state(),
+            &grant.patient,
+            Some(&grant.grantee),
+            now,
+        )?;
+    }
+    status_answer(&view, q.size, &grant_key(&id))
 }
 
 /// `GET /api/v1/status/delegation/{id}?size=N`.
 pub async fn delegation_status(
     State(state): State<AppState>,
+    (method, uri, headers): (Method, Uri, HeaderMap),
     id: Result<Path<String>, PathRejection>,
     query: Result<Query<AtQuery>, QueryRejection>,
 ) -> Result<Json<Value>, ApiError> {
     let (Path(id), Query(q)) = (id?, query?);
-    let key = delegation_key(&DelegationId(parse_id(&id)?));
-    status_answer(&state.node.view(), q.size, &key)
+    let id = DelegationId(parse_id(&id)?);
+    let reader = super::auth::reader(&state, &headers, &method, &uri)?;
+    let view = state.node.view();
+    if let Some(d) = view.replica.state().delegation(&id) {
+        let now = crate::node::unix_now();
+        let state = view.replica.state();
+        reader
+            .check_identity(state, &d.patient, now)
+            .or_else(|_| reader.check_identity(state, &d.caregiver, now))?;
+    }
+    status_answer(&view, q.size, &delegation_key(&id))
 }
 
 /// One organisation in the directory.

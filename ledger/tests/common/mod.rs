@@ -186,6 +186,39 @@ impl Consortium {
         self.http.get(format!("{}{path}", self.url)).send().unwrap()
     }
 
+    /// A GET signed by `key` (PROTOCOL §6 reads).
+    pub fn signed_get(&self, path: &str, key: &SigningKey) -> reqwest::blocking::Response {
+        let auth = assent_core::read_auth::sign(key, DEMO_ORIGIN, "GET", path, now());
+        self.http
+            .get(format!("{}{path}", self.url))
+            .header("authorization", auth)
+            .send()
+            .unwrap()
+    }
+
+    /// A signed GET that must succeed, as JSON.
+    pub fn signed_json(&self, path: &str, key: &SigningKey) -> Value {
+        let r = self.signed_get(path, key);
+        assert!(r.status().is_success(), "{path}: {}", r.status());
+        r.json().unwrap()
+    }
+
+    /// A POST of JSON signed by `key`.
+    pub fn signed_post(
+        &self,
+        path: &str,
+        key: &SigningKey,
+        body: &Value,
+    ) -> reqwest::blocking::Response {
+        let auth = assent_core::read_auth::sign(key, DEMO_ORIGIN, "POST", path, now());
+        self.http
+            .post(format!("{}{path}", self.url))
+            .header("authorization", auth)
+            .json(body)
+            .send()
+            .unwrap()
+    }
+
     pub fn json(&self, path: &str) -> Value {
         let r = self.get(path);
         assert!(r.status().is_success(), "{path}: {}", r.status());
