@@ -208,7 +208,8 @@ impl Replica {
     /// [`AppendError`]; the replica is then unchanged.
     pub fn append(&mut self, tx: &SignedTx, time: u64) -> Result<Appended, AppendError> {
         let (leaf, effect) = self.prepare(tx, time)?;
-        Ok(self.commit(tx, leaf, effect))
+        let bytes = leaf.to_bytes();
+        Ok(self.commit(tx, leaf, bytes, effect))
     }
 
     /// Replays one served leaf: it must be the next entry, hold a transaction
@@ -233,7 +234,8 @@ impl Replica {
         if expected != leaf {
             return Err(ReplayError::LinksDiffer { index });
         }
-        Ok(self.commit(&tx, leaf, effect))
+        // `from_bytes` accepted only the canonical encoding: these bytes.
+        Ok(self.commit(&tx, leaf, bytes.to_vec(), effect))
     }
 
     /// Validates and builds the leaf, changing nothing.
@@ -262,10 +264,9 @@ impl Replica {
         Ok((leaf, effect))
     }
 
-    fn commit(&mut self, tx: &SignedTx, leaf: Leaf, effect: Effect) -> Appended {
-        let applied = self.state.apply(tx, leaf.time);
-        debug_assert_eq!(applied.as_ref(), Ok(&effect));
-        let bytes = leaf.to_bytes();
+    /// Applies a prepared leaf; `bytes` is its canonical encoding.
+    fn commit(&mut self, tx: &SignedTx, leaf: Leaf, bytes: Vec<u8>, effect: Effect) -> Appended {
+        self.state.commit(tx, leaf.time, &effect);
         let hash = crate::merkle::leaf_hash(&bytes);
         let index = self.tree.push(hash);
         self.last_time = leaf.time;

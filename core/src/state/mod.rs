@@ -258,7 +258,10 @@ impl ConsentState {
         self.seen.contains(id)
     }
 
-    fn commit(&mut self, tx: &SignedTx, now: u64, effect: &Effect) {
+    /// Applies an effect [`Self::validate`] returned for `tx` at `now`,
+    /// without validating again (the ledger's replica validates first to
+    /// build the leaf).
+    pub(crate) fn commit(&mut self, tx: &SignedTx, now: u64, effect: &Effect) {
         self.seen.insert(tx.id());
         if let Some(identity) = effect.charged() {
             *self.budget.entry((identity, now / 86_400)).or_insert(0) += 1;
