@@ -13,7 +13,7 @@
 
 use crate::genesis::LedgerGenesis;
 use crate::node::unix_now;
-use crate::storage::{RedbStore, Store};
+use crate::storage::{load_replica, RedbStore, Store};
 use anyhow::{anyhow, Context, Result};
 use assent_core::keys::SigningKey;
 use assent_core::merkle::tile_path::{split_bundle, TilePath};
@@ -104,13 +104,8 @@ impl Validator {
             .map(|v| v.vkey.clone())
             .ok_or_else(|| anyhow!("this key is not one of the genesis validators"))?;
         let store = RedbStore::open(&config.data)?;
-        let mut replica = Replica::new(genesis.genesis.clone());
-        let len = store.len()?;
-        for leaf in store.leaves(0, len)? {
-            replica
-                .replay(&leaf)
-                .context("replaying the validator's own store")?;
-        }
+        let replica = load_replica(&store, genesis.genesis.clone())
+            .context("replaying the validator's own store")?;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()?;
@@ -163,14 +158,8 @@ impl Validator {
     }
 
     async fn step(&mut self) -> Result<Step> {
-        let url = format!("{}/checkpoint", self.config.ledger);
         let note = self
-            .client
-            .get(&url)
-            .send()
-            .await?
-            .error_for_status()?
-            .bytes()
+            .get(&format!("{}/checkpoint", self.config.ledger))
             .await?;
         let signed = match SignedCheckpoint::parse(&note)
             .and_then(|s| s.verify_signer(&self.genesis.sequencer).map(|_| s))
@@ -319,6 +308,18 @@ impl Validator {
         Ok(())
     }
 
+    /// A successful GET's body.
+    async fn get(&self, url: &str) -> Result<axum::body::Bytes> {
+        Ok(self
+            .client
+            .get(url)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?)
+    }
+
     /// Entries `[from, to)` through the tiles read path.
     async fn fetch(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::with_capacity((to - from) as usize);
@@ -331,15 +332,7 @@ impl Validator {
                 index: tile,
                 width,
             };
-            let url = format!("{}/{path}", self.config.ledger);
-            let bundle = self
-                .client
-                .get(&url)
-                .send()
-                .await?
-                .error_for_status()?
-                .bytes()
-                .await?;
+            let bundle = self.get(&format!("{}/{path}", self.config.ledger)).await?;
             let entries =
                 split_bundle(&bundle).ok_or_else(|| anyhow!("{path}: truncated entry bundle"))?;
             if entries.len() as u64 != width {

@@ -14,7 +14,7 @@ pub use published::{CosignError, Published};
 
 use crate::genesis::LedgerGenesis;
 use crate::metrics::Metrics;
-use crate::storage::{Store, StoreError};
+use crate::storage::{load_replica, LoadError, Store, StoreError};
 use assent_core::keys::SigningKey;
 use assent_core::note::{Checkpoint, SignedCheckpoint};
 use assent_core::replica::Replica;
@@ -131,10 +131,9 @@ pub enum OpenError {
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// A stored entry does not replay: the data directory is not this
-    /// ledger's, or was altered.
-    #[error("stored entry does not replay: {0}")]
-    Replay(Box<assent_core::replica::ReplayError>),
+    /// The stored log does not load.
+    #[error(transparent)]
+    Load(#[from] LoadError),
     /// The keys are not the genesis keys.
     #[error("{0}")]
     WrongKey(String),
@@ -168,19 +167,8 @@ impl Node {
                 "the receipt key is not the genesis receipt key".into(),
             ));
         }
-        let mut replica = Replica::new(genesis.genesis.clone());
-        let len = store.len()?;
-        let mut from = 0;
-        while from < len {
-            let to = (from + 4096).min(len);
-            for leaf in store.leaves(from, to)? {
-                replica
-                    .replay(&leaf)
-                    .map_err(|e| OpenError::Replay(Box::new(e)))?;
-            }
-            from = to;
-            tracing::info!("replayed {to} of {len} entries");
-        }
+        let replica = load_replica(store.as_ref(), genesis.genesis.clone())?;
+        let len = replica.len();
         let checkpoint = replica.checkpoint();
         if len > 0 && store.checkpoint()?.as_deref() != Some(checkpoint.to_text().as_bytes()) {
             return Err(StoreError::Damaged(

@@ -12,6 +12,12 @@ mod redb_store;
 
 pub use redb_store::RedbStore;
 
+use assent_core::replica::{ReplayError, Replica};
+use assent_core::state::Genesis;
+
+/// Leaves read per step when replaying a store.
+const REPLAY_CHUNK: u64 = 4096;
+
 /// A storage failure. The node stops sequencing on one: an append either
 /// happened completely or not at all.
 #[derive(Debug, thiserror::Error)]
@@ -73,4 +79,38 @@ pub trait Store: Send + Sync {
     /// [`StoreError::NotAtEnd`] unless `at` is the log's length; on a storage
     /// failure nothing was written.
     fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError>;
+}
+
+/// Why a stored log could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    /// The store failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A stored entry does not replay: the data directory is not this
+    /// ledger's, or was altered.
+    #[error("stored entry does not replay: {0}")]
+    Replay(Box<ReplayError>),
+}
+
+/// Rebuilds the replica of `genesis` by replaying every stored leaf with
+/// core, a chunk at a time (the sequencer and validators both start so).
+///
+/// # Errors
+/// [`LoadError`].
+pub fn load_replica(store: &dyn Store, genesis: Genesis) -> Result<Replica, LoadError> {
+    let mut replica = Replica::new(genesis);
+    let len = store.len()?;
+    let mut from = 0;
+    while from < len {
+        let to = (from + REPLAY_CHUNK).min(len);
+        for leaf in store.leaves(from, to)? {
+            replica
+                .replay(&leaf)
+                .map_err(|e| LoadError::Replay(Box::new(e)))?;
+        }
+        from = to;
+        tracing::info!("replayed {to} of {len} entries");
+    }
+    Ok(replica)
 }
