@@ -278,15 +278,9 @@ impl SparseMap {
         MapProof { siblings, terminal }
     }
 
-    /// The root (kept for tests written against the batched map).
+    /// The number of inner nodes (nodes with two or more keys).
     #[cfg(test)]
-    pub(super) fn refresh(&mut self, _bulk: bool) -> [u8; 32] {
-        self.root()
-    }
-
-    /// The number of nodes with two or more keys.
-    #[cfg(test)]
-    pub(super) fn cached_nodes(&self) -> usize {
+    pub(super) fn inner_nodes(&self) -> usize {
         fn count(node: &Node) -> usize {
             match node {
                 Node::Inner(i) => 1 + count(&i.left) + count(&i.right),

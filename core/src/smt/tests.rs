@@ -21,7 +21,7 @@ fn reference_root(map: &BTreeMap<MapKey, ValueHash>) -> [u8; 32] {
     tree(&pairs, 0)
 }
 
-/// The number of nodes with two or more keys: what the cache must hold.
+/// The number of nodes with two or more keys: the map's inner nodes.
 fn internal_nodes(keys: &[MapKey], depth: usize) -> usize {
     if keys.len() < 2 {
         return 0;

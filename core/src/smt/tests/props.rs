@@ -15,7 +15,7 @@ fn small_batches_in_a_big_map_match_recomputation() {
     let mut map: SparseMap = keys[..2000].iter().map(|k| (*k, value(0))).collect();
     let mut model: BTreeMap<_, _> = map.iter().collect();
     assert_eq!(map.root(), reference_root(&model));
-    // Batches well under the bulk threshold: updates, removals, new keys.
+    // Small batches: updates, removals, new keys.
     for batch in 0..20u32 {
         for j in 0..40u32 {
             let k = keys[((batch * 131 + j * 97) % 3000) as usize];
@@ -27,9 +27,9 @@ fn small_batches_in_a_big_map_match_recomputation() {
                 model.insert(k, value(batch as u8));
             }
         }
-        assert_eq!(map.refresh(false), reference_root(&model), "batch {batch}");
+        assert_eq!(map.root(), reference_root(&model), "batch {batch}");
         let sorted: Vec<_> = model.keys().copied().collect();
-        assert_eq!(map.cached_nodes(), internal_nodes(&sorted, 0));
+        assert_eq!(map.inner_nodes(), internal_nodes(&sorted, 0));
     }
     let root = map.root();
     for k in keys.iter().step_by(37) {
@@ -49,15 +49,15 @@ fn key_strategy() -> impl Strategy<Value = MapKey> {
 enum Op {
     Insert(usize, u8),
     Remove(usize),
-    /// A root, by range look-ups or (`true`) in bulk.
-    Root(bool),
+    /// Check the root.
+    Root,
 }
 
 fn op_strategy() -> impl Strategy<Value = Op> {
     prop_oneof![
         6 => (any::<prop::sample::Index>(), any::<u8>()).prop_map(|(i, v)| Op::Insert(i.index(usize::MAX), v)),
         3 => any::<prop::sample::Index>().prop_map(|i| Op::Remove(i.index(usize::MAX))),
-        1 => any::<bool>().prop_map(Op::Root),
+        1 => Just(Op::Root),
     ]
 }
 
@@ -82,10 +82,10 @@ proptest! {
                     let k = pool[i % pool.len()];
                     prop_assert_eq!(map.remove(&k), model.remove(&k));
                 }
-                Op::Root(bulk) => {
-                    prop_assert_eq!(map.refresh(bulk), reference_root(&model));
+                Op::Root => {
+                    prop_assert_eq!(map.root(), reference_root(&model));
                     let keys: Vec<_> = model.keys().copied().collect();
-                    prop_assert_eq!(map.cached_nodes(), internal_nodes(&keys, 0));
+                    prop_assert_eq!(map.inner_nodes(), internal_nodes(&keys, 0));
                 }
             }
             prop_assert_eq!(map.len(), model.len());
@@ -144,41 +144,4 @@ proptest! {
             let _ = proof.lookup(map.root(), &probe);
         }
     }
-}
-
-/// `cargo test --release -p assent-core --lib smt::tests::props::timing -- --ignored --nocapture`
-/// (`SMT_TIMING_KEYS` sets the map's size, 100 000 by default).
-#[test]
-#[ignore = "a timing report, not a check"]
-fn timing() {
-    use std::time::Instant;
-    let n: u32 = std::env::var("SMT_TIMING_KEYS").map_or(100_000, |n| n.parse().unwrap());
-    let keys: Vec<MapKey> = (0..n)
-        .map(|i| MapKey::derive("bench", &i.to_be_bytes()))
-        .collect();
-    let mut map = SparseMap::new();
-    let start = Instant::now();
-    for k in &keys {
-        map.insert(*k, value(1));
-    }
-    let inserted = start.elapsed();
-    let root = map.root();
-    println!(
-        "{n} inserts + root: {:?} ({inserted:?} inserting)",
-        start.elapsed()
-    );
-    let start = Instant::now();
-    let step = keys.len() / 1000;
-    for k in keys.iter().step_by(step) {
-        map.insert(*k, value(2));
-    }
-    let root2 = map.root();
-    println!("1000 updates + root: {:?}", start.elapsed());
-    assert_ne!(root, root2);
-    let start = Instant::now();
-    for k in keys.iter().step_by(step) {
-        let proof = map.prove(k);
-        assert!(proof.verify(root2, k, Some(value(2))).is_ok());
-    }
-    println!("1000 proofs + verifications: {:?}", start.elapsed());
 }
