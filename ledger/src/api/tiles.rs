@@ -96,19 +96,7 @@ async fn entries_tile(state: &AppState, index: u64, width: u64) -> Result<Vec<u8
     let node = state.node.clone();
     let leaves = tokio::task::spawn_blocking(move || node.store().leaves(from, to))
         .await
-        .map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "storage",
-                e.to_string(),
-            )
-        })?
-        .map_err(|e| {
-            ApiError::new(
-                axum::http::StatusCode::SERVICE_UNAVAILABLE,
-                "storage",
-                e.to_string(),
-            )
-        })?;
+        .map_err(|e| ApiError::unavailable(e.to_string()))?
+        .map_err(|e| ApiError::unavailable(e.to_string()))?;
     Ok(entry_bundle(leaves.iter().map(Vec::as_slice)))
 }

@@ -275,13 +275,7 @@ pub async fn history(
             .leaf(index)
             .ok()
             .flatten()
-            .ok_or_else(|| {
-                ApiError::new(
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "storage",
-                    "entry unreadable",
-                )
-            })?;
+            .ok_or_else(|| ApiError::unavailable("entry unreadable"))?;
         let decoded = assent_core::replica::Leaf::from_bytes(&leaf).map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "damaged", e.to_string())
         })?;
