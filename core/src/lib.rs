@@ -17,6 +17,7 @@
 //! | [`vault`] | the encrypted file vault and backup format (Argon2id + XChaCha20-Poly1305) |
 //! | [`keystore`] | the OS keystore edge (`os-keystore` feature) |
 //! | [`fsio`] | atomic, durable file writes |
+//! | [`qr`] | grant and consent-request QR codes (base45 text; PNG/SVG and image reading with `qr-image`) |
 //!
 //! ## A wallet, end to end
 //!
@@ -58,9 +59,12 @@ pub mod history;
 pub mod ids;
 pub mod keys;
 pub mod keystore;
+pub mod memory;
 pub mod merkle;
 pub mod note;
+pub mod outbox;
 pub mod policy;
+pub mod qr;
 pub mod read_auth;
 pub mod replica;
 pub mod scope;

@@ -1,0 +1,157 @@
+use super::*;
+use crate::keys::SigningKey;
+use crate::merkle::{leaf_hash, proofs};
+use crate::note::{Vkey, VkeyKind};
+use crate::trust::{TrustPolicy, ValidatorEntry};
+
+const ORIGIN: &str = "memory.test";
+
+struct Log {
+    policy: TrustPolicy,
+    sequencer: SigningKey,
+    validator: SigningKey,
+    leaves: Vec<Hash>,
+}
+
+impl Log {
+    fn new() -> Self {
+        let key = |n: u8| SigningKey::from_secret_bytes(&[n; 32]);
+        let (sequencer, receipt, validator) = (key(1), key(2), key(3));
+        let policy = TrustPolicy {
+            origin: ORIGIN.into(),
+            sequencer: Vkey::new("seq", VkeyKind::Ed25519, sequencer.public_key()).unwrap(),
+            receipt: Vkey::new("rcpt", VkeyKind::Ed25519, receipt.public_key()).unwrap(),
+            validators: vec![ValidatorEntry {
+                vkey: Vkey::new("v1", VkeyKind::CosignatureV1, validator.public_key()).unwrap(),
+                url: "http://v1.test".into(),
+            }],
+            k: 1,
+            max_view_age: 300,
+            merge_delay: 60,
+            protocol: 1,
+        };
+        let leaves = (0..20u8).map(|i| leaf_hash(&[i])).collect();
+        Log {
+            policy,
+            sequencer,
+            validator,
+            leaves,
+        }
+    }
+
+    fn checkpoint_with(
+        &self,
+        size: usize,
+        root: [u8; 32],
+        state_root: [u8; 32],
+    ) -> VerifiedCheckpoint {
+        let checkpoint = Checkpoint {
+            origin: ORIGIN.into(),
+            size: size as u64,
+            root,
+            state_root,
+        };
+        let mut signed = SignedCheckpoint::sign(checkpoint, "seq", &self.sequencer).unwrap();
+        signed.cosign("v1", &self.validator, 1_790_000_000).unwrap();
+        self.policy.verify_checkpoint(signed.to_bytes()).unwrap()
+    }
+
+    fn at(&self, size: usize) -> VerifiedCheckpoint {
+        self.checkpoint_with(size, proofs::root(&self.leaves[..size]).0, [0; 32])
+    }
+
+    fn proof(&self, from: usize, to: usize) -> Vec<Hash> {
+        proofs::consistency(from, &self.leaves[..to])
+    }
+}
+
+fn holding(log: &Log, size: usize) -> CheckpointMemory {
+    let mut memory = CheckpointMemory::default();
+    assert!(memory.advance(&log.at(size), &[], 0).unwrap());
+    memory
+}
+
+#[test]
+fn adopts_then_moves_forward_only_with_a_proof() {
+    let log = Log::new();
+    let mut memory = holding(&log, 4);
+    assert_eq!(memory.step(&log.at(4)), Step::Same);
+    assert!(!memory.advance(&log.at(4), &[], 0).unwrap());
+    assert_eq!(memory.step(&log.at(9)), Step::NeedProof { from: 4 });
+    assert!(memory.advance(&log.at(9), &log.proof(4, 9), 0).unwrap());
+    assert_eq!(memory.held().unwrap().size, 9);
+    assert!(!memory.alarmed());
+}
+
+#[test]
+fn a_missing_or_wrong_proof_is_an_inconsistency_and_nothing_moves() {
+    let log = Log::new();
+    let mut memory = holding(&log, 4);
+    let before = memory.clone();
+    let alarm = memory.advance(&log.at(9), &[], 5).unwrap_err();
+    assert_eq!(alarm.0.kind, ForkKind::Inconsistent);
+    // A proof for other sizes does not connect these roots either.
+    let alarm = memory.advance(&log.at(9), &log.proof(3, 9), 6).unwrap_err();
+    assert_eq!(alarm.0.kind, ForkKind::Inconsistent);
+    assert_eq!(memory.held(), before.held());
+    assert_eq!(memory.evidence().len(), 2);
+    assert_eq!(memory.evidence()[1].detected_at, 6);
+    assert!(!memory.evidence()[1].proof.is_empty());
+}
+
+#[test]
+fn a_tree_built_on_other_leaves_is_inconsistent() {
+    let log = Log::new();
+    let mut memory = holding(&log, 4);
+    let mut other = log.leaves.clone();
+    other[2] = leaf_hash(b"rewritten history");
+    let forged = log.checkpoint_with(9, proofs::root(&other[..9]).0, [0; 32]);
+    let proof = proofs::consistency(4, &other[..9]);
+    let alarm = memory.advance(&forged, &proof, 0).unwrap_err();
+    assert_eq!(alarm.0.kind, ForkKind::Inconsistent);
+    assert_eq!(memory.held().unwrap().size, 4);
+}
+
+#[test]
+fn a_smaller_tree_is_a_rollback() {
+    let log = Log::new();
+    let mut memory = holding(&log, 9);
+    assert_eq!(memory.step(&log.at(4)), Step::Fork(ForkKind::RolledBack));
+    let alarm = memory.advance(&log.at(4), &[], 0).unwrap_err();
+    assert_eq!(alarm.0.kind, ForkKind::RolledBack);
+    assert_eq!(memory.held().unwrap().size, 9);
+    assert!(alarm.0.held.contains("\n9\n"));
+    assert!(alarm.0.offered.contains("\n4\n"));
+}
+
+#[test]
+fn two_roots_or_two_states_at_one_size_are_a_split_view() {
+    let log = Log::new();
+    let mut memory = holding(&log, 6);
+    let other_root = log.checkpoint_with(6, [9; 32], [0; 32]);
+    assert_eq!(
+        memory.advance(&other_root, &[], 0).unwrap_err().0.kind,
+        ForkKind::SplitView
+    );
+    let other_state = log.checkpoint_with(6, proofs::root(&log.leaves[..6]).0, [1; 32]);
+    assert_eq!(
+        memory.advance(&other_state, &[], 0).unwrap_err().0.kind,
+        ForkKind::SplitView
+    );
+    assert_eq!(memory.evidence().len(), 2);
+    assert_eq!(memory.held().unwrap().state_root, [0; 32]);
+}
+
+#[test]
+fn survives_a_save_and_load() {
+    let log = Log::new();
+    let mut memory = holding(&log, 9);
+    memory.advance(&log.at(3), &[], 1).unwrap_err();
+    let json = serde_json::to_string(&memory).unwrap();
+    let loaded: CheckpointMemory = serde_json::from_str(&json).unwrap();
+    assert_eq!(loaded, memory);
+    assert_eq!(loaded.held().unwrap().size, 9);
+    // A damaged note does not load.
+    let damaged = json.replace("memory.test\\n9", "memory.test\\nnine");
+    assert!(serde_json::from_str::<CheckpointMemory>(&damaged).is_err());
+}
