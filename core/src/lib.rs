@@ -50,6 +50,7 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs, rustdoc::broken_intra_doc_links)]
 
+pub mod audit;
 pub mod cbor;
 pub mod codes;
 pub mod explain;

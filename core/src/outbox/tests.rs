@@ -48,7 +48,10 @@ fn a_receipt_moves_it_out_of_the_queue_and_its_deadline_is_watched() {
     outbox.push(&grant, 1);
     outbox.push(&revoke, 1);
     assert!(outbox.receipt(&receipt(&revoke, 1000), "note"));
-    assert!(!outbox.receipt(&receipt(&revoke, 2000), "again"), "one receipt only");
+    assert!(
+        !outbox.receipt(&receipt(&revoke, 2000), "again"),
+        "one receipt only"
+    );
     assert_eq!(outbox.to_send().count(), 1);
     assert_eq!(outbox.awaiting().count(), 1);
     assert_eq!(outbox.overdue(1000).count(), 0);

@@ -9,10 +9,30 @@
 //! grant for emergency treatment, with a reason from a closed list, and the
 //! patient is always told. A grant cannot forbid it.
 
-use crate::codes::{Code, EmergencyReason, Purpose};
+use crate::codes::{Code, EmergencyReason, OrgKind, Purpose};
 use crate::ids::{GrantId, IdentityId, OrgId};
 use crate::scope::{AccessRequest, NotCovered};
-use crate::state::ConsentState;
+use crate::state::{ConsentState, GrantRecord};
+
+/// What the policy engine reads: the ledger's whole state, or the view a
+/// wallet rebuilds from its own verified chain and the proven directory
+/// (`audit`). One rule, two sources.
+pub trait ConsentView {
+    /// A registered organisation's kind (`None`: not registered).
+    fn org_kind(&self, org: &OrgId) -> Option<OrgKind>;
+    /// Every grant, in id order.
+    fn grants(&self) -> impl Iterator<Item = (&GrantId, &GrantRecord)>;
+}
+
+impl ConsentView for ConsentState {
+    fn org_kind(&self, org: &OrgId) -> Option<OrgKind> {
+        self.org(org).map(|o| o.kind)
+    }
+
+    fn grants(&self) -> impl Iterator<Item = (&GrantId, &GrantRecord)> {
+        ConsentState::grants(self)
+    }
+}
 
 /// One request to judge (PROTOCOL §4's `Request`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -112,7 +132,7 @@ fn short(grant: &GrantId) -> String {
     grant.to_string()[..8].to_string()
 }
 
-/// Judges a request against the state (at the request's own time).
+/// Judges a request against a consent view (at the request's own time).
 ///
 /// ```
 /// use assent_core::policy::{evaluate, Decision, DenyReason, Request};
@@ -134,13 +154,13 @@ fn short(grant: &GrantId) -> String {
 /// };
 /// assert_eq!(evaluate(&state, &request), Decision::Deny(DenyReason::UnknownOrg));
 /// ```
-pub fn evaluate(state: &ConsentState, request: &Request) -> Decision {
-    let Some(org) = state.org(&request.grantee) else {
+pub fn evaluate(state: &impl ConsentView, request: &Request) -> Decision {
+    let Some(kind) = state.org_kind(&request.grantee) else {
         return Decision::Deny(DenyReason::UnknownOrg);
     };
     let at = request.access.at;
     if let Some(reason) = request.emergency {
-        return if org.kind.provides_care() && request.access.purpose == Purpose::Etreat {
+        return if kind.provides_care() && request.access.purpose == Purpose::Etreat {
             Decision::EmergencyOverride { reason }
         } else {
             Decision::Deny(DenyReason::EmergencyNotAllowed)

@@ -27,9 +27,11 @@
 
 mod leaf;
 mod map_entries;
+mod org_entry;
 
 pub use leaf::{ChainLink, Leaf, LeafError, LEAF_VERSION, MAX_LEAF_SIZE};
 pub use map_entries::{delegation_key, grant_key, identity_key, org_key, Head, Status};
+pub use org_entry::OrgEntry;
 
 use crate::ids::{IdentityId, TxId};
 use crate::merkle::{tree::Tree, Hash};
@@ -346,13 +348,20 @@ impl Replica {
                 }
             }
             Effect::Proposed {
-                registered: Some((org, _)),
+                registered: Some((org, record)),
                 ..
             }
             | Effect::Approved {
-                registered: Some((org, _)),
+                registered: Some((org, record)),
                 ..
-            } => self.map.insert_value(org_key(org), live.to_bytes()),
+            } => {
+                let entry = OrgEntry {
+                    live: true,
+                    since: index,
+                    record: record.clone(),
+                };
+                self.map.insert_value(org_key(org), entry.to_bytes())
+            }
             _ => {}
         }
     }

@@ -100,6 +100,7 @@ pub fn router(node: Arc<Node>, options: &ApiOptions) -> Router {
         .route("/api/v1/status/grant/{id}", get(v1::grant_status))
         .route("/api/v1/status/delegation/{id}", get(v1::delegation_status))
         .route("/api/v1/orgs", get(v1::orgs))
+        .route("/api/v1/org/{id}", get(v1::org))
         .route("/api/v1/decide", post(decide::decide))
         .route("/health", get(v1::health))
         .route("/metrics", get(v1::metrics))

@@ -6,9 +6,9 @@
 
 use super::{ApiError, AppState};
 use crate::node::{SubmitError, View};
-use assent_core::ids::{DelegationId, GrantId, IdentityId, TxId};
+use assent_core::ids::{DelegationId, GrantId, IdentityId, OrgId, TxId};
 use assent_core::keys::PublicKey;
-use assent_core::replica::{delegation_key, grant_key, identity_key, Head, Status};
+use assent_core::replica::{delegation_key, grant_key, identity_key, org_key, Head, Status};
 use assent_core::smt::MapKey;
 use assent_core::tx::SignedTx;
 use axum::body::Bytes;
@@ -163,9 +163,17 @@ pub async fn inclusion(
         .tree()
         .inclusion(index, size)
         .map_err(|e| ApiError::not_found("not_in_tree", e.to_string()))?;
-    let leaf = view.replica.tree().leaf(index).expect("index below size");
+    let leaf_hash = view.replica.tree().leaf(index).expect("index below size");
+    let leaf = state
+        .node
+        .store()
+        .leaf(index)
+        .ok()
+        .flatten()
+        .ok_or_else(|| ApiError::unavailable("entry unreadable"))?;
     Ok(Json(json!({
-        "index": index, "size": size, "leaf_hash": b64(&leaf.0), "proof": hashes(&proof),
+        "index": index, "size": size, "leaf_hash": b64(&leaf_hash.0), "leaf": b64(&leaf),
+        "proof": hashes(&proof),
     })))
 }
 
@@ -388,6 +396,24 @@ pub async fn orgs(State(state): State<AppState>) -> Json<Vec<OrgAnswer>> {
             })
             .collect(),
     )
+}
+
+/// `GET /api/v1/org/{id}?size=N`: one organisation's directory entry as the
+/// state map commits it (`OrgEntry` bytes, base64), with its map proof.
+pub async fn org(
+    State(state): State<AppState>,
+    id: Result<Path<String>, PathRejection>,
+    query: Result<Query<AtQuery>, QueryRejection>,
+) -> Result<Json<Value>, ApiError> {
+    let (Path(id), Query(q)) = (id?, query?);
+    let id = OrgId(parse_id(&id)?);
+    let view = state.node.view();
+    let MapAnswer { size, value, proof } = map_lookup(&view, q.size, &org_key(&id))?;
+    Ok(Json(json!({
+        "size": size,
+        "entry": value.map(|v| b64(&v)),
+        "proof": b64(&proof),
+    })))
 }
 
 /// `GET /health`.

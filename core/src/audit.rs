@@ -1,0 +1,263 @@
+//! The wallet's audit of its own history (DESIGN §6, PROTOCOL §4 "Access
+//! records are evidence"): every recorded access, re-judged with the same
+//! policy engine the ledger's `decide` uses, and marked in plain words.
+//!
+//! The view is rebuilt from the identity's verified chain (its grants, their
+//! revocations, cascading delegation revocations) and the organisation
+//! directory proven by map proofs, so no verdict rests on the ledger's word.
+//! Each access gets one [`Decision`]: covered by grant X, emergency override,
+//! after revocation, outside the period or the scope, or no grant. Flags say
+//! what else a person should know: the clinic checked offline, it recorded
+//! the access late, or the revocation was not yet in the checkpoint it checked
+//! against.
+
+use crate::codes::{Action, Code, OrgKind};
+use crate::explain;
+use crate::history::VerifiedEntry;
+use crate::ids::{DelegationId, GrantId, IdentityId, OrgId};
+use crate::policy::{evaluate, ConsentView, Decision, Request};
+use crate::scope::AccessRequest;
+use crate::state::GrantRecord;
+use crate::tx::{AccessGround, Kind, RecordAccess, SignedTx};
+use std::collections::BTreeMap;
+
+/// A record appended more than this after the access is marked late (24 h).
+pub const LATE_AFTER: u64 = 86_400;
+
+/// One identity's consent as its own chain shows it, plus the directory.
+#[derive(Debug, Clone, Default)]
+pub struct ChainView {
+    grants: BTreeMap<GrantId, GrantRecord>,
+    revoked_at_index: BTreeMap<GrantId, u64>,
+    orgs: BTreeMap<OrgId, OrgKind>,
+}
+
+impl ConsentView for ChainView {
+    fn org_kind(&self, org: &OrgId) -> Option<OrgKind> {
+        self.orgs.get(org).copied()
+    }
+
+    fn grants(&self) -> impl Iterator<Item = (&GrantId, &GrantRecord)> {
+        self.grants.iter()
+    }
+}
+
+impl ChainView {
+    /// Adds an organisation from the proven directory.
+    pub fn add_org(&mut self, org: OrgId, kind: OrgKind) {
+        self.orgs.insert(org, kind);
+    }
+
+    /// The grants seen, by id.
+    pub fn grant(&self, id: &GrantId) -> Option<&GrantRecord> {
+        self.grants.get(id)
+    }
+
+    fn add_grant(&mut self, identity: &IdentityId, tx: &SignedTx, time: u64) {
+        if let Kind::Grant(g) = &tx.body().kind {
+            self.grants
+                .entry(GrantId(tx.id().0))
+                .or_insert_with(|| GrantRecord {
+                    patient: *identity,
+                    grantee: g.grantee,
+                    scope: g.scope.clone(),
+                    via: g.via,
+                    since: time,
+                    revoked_at: None,
+                });
+        }
+    }
+
+    fn end(&mut self, grant: GrantId, time: u64, index: u64) {
+        if let Some(record) = self.grants.get_mut(&grant) {
+            if record.revoked_at.is_none() {
+                record.revoked_at = Some(time);
+                self.revoked_at_index.insert(grant, index);
+            }
+        }
+    }
+
+    fn end_delegated(&mut self, delegation: DelegationId, time: u64, index: u64) {
+        let ended: Vec<GrantId> = self
+            .grants
+            .iter()
+            .filter(|(_, g)| g.via == Some(delegation))
+            .map(|(id, _)| *id)
+            .collect();
+        for grant in ended {
+            self.end(grant, time, index);
+        }
+    }
+
+    /// Applies one verified entry of `identity`'s chain, oldest first.
+    pub fn apply(&mut self, identity: &IdentityId, entry: &VerifiedEntry) {
+        let (time, index) = (entry.leaf.time, entry.leaf.index);
+        match &entry.tx.body().kind {
+            Kind::Grant(_) => self.add_grant(identity, &entry.tx, time),
+            Kind::Revoke(r) => {
+                let embedded = r
+                    .embedded_grant
+                    .as_deref()
+                    .and_then(|bytes| SignedTx::open(bytes, entry.tx.origin()).ok());
+                if let Some(grant) = embedded {
+                    self.add_grant(identity, &grant, time);
+                }
+                self.end(r.grant, time, index);
+            }
+            Kind::RevokeDelegation(r) if r.cascade => self.end_delegated(r.delegation, time, index),
+            _ => {}
+        }
+    }
+}
+
+/// What else a person should know about an access.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flags {
+    /// The organisation checked no checkpoint (`basis` offline).
+    pub offline_check: bool,
+    /// Recorded more than [`LATE_AFTER`] after it happened.
+    pub late: bool,
+    /// The grant's revocation was not yet in the checkpoint the organisation
+    /// checked against.
+    pub revocation_after_basis: bool,
+}
+
+/// One access, judged.
+#[derive(Debug, Clone)]
+pub struct AuditedAccess {
+    /// Its entry's index.
+    pub index: u64,
+    /// The entry's leaf time.
+    pub recorded: u64,
+    /// What the organisation recorded.
+    pub access: RecordAccess,
+    /// The verdict.
+    pub decision: Decision,
+    /// Extra marks.
+    pub flags: Flags,
+}
+
+impl AuditedAccess {
+    /// A short verdict word for lists and JSON: `covered`, `emergency`,
+    /// `after_revocation`, `outside_period`, `outside_scope`, `no_grant`,
+    /// `unknown_org`, `emergency_not_allowed`.
+    pub fn verdict(&self) -> &'static str {
+        use crate::policy::DenyReason as D;
+        match &self.decision {
+            Decision::Permit { .. } => "covered",
+            Decision::EmergencyOverride { .. } => "emergency",
+            Decision::Deny(D::Revoked { .. }) => "after_revocation",
+            Decision::Deny(D::OutsidePeriod { .. }) => "outside_period",
+            Decision::Deny(D::OutsideScope { .. }) => "outside_scope",
+            Decision::Deny(D::NoGrant) => "no_grant",
+            Decision::Deny(D::UnknownOrg) => "unknown_org",
+            Decision::Deny(D::EmergencyNotAllowed) => "emergency_not_allowed",
+        }
+    }
+
+    /// The access and its verdict in plain words; `org_name` comes from the
+    /// proven directory.
+    pub fn explain(&self, org_name: &str) -> String {
+        let what: Vec<String> = self
+            .access
+            .resources
+            .iter()
+            .map(|(t, n)| format!("{n} {}", t.fhir_code()))
+            .collect();
+        let mut text = format!(
+            "{org_name} read {} on {} for {}: {}",
+            what.join(", "),
+            explain::date(self.access.accessed_at),
+            self.access.purpose.describe(),
+            self.decision.explain()
+        );
+        if self.flags.revocation_after_basis {
+            text.push_str(" (the revocation had not reached the checkpoint they checked)");
+        }
+        if self.flags.offline_check {
+            text.push_str("; they checked offline");
+        }
+        if self.flags.late {
+            text.push_str("; recorded more than a day late");
+        }
+        text
+    }
+}
+
+/// Judges every access in `entries` (one identity's verified chain, oldest
+/// first) against the view that chain and the directory give.
+pub fn audit(
+    identity: &IdentityId,
+    entries: &[VerifiedEntry],
+    directory: impl IntoIterator<Item = (OrgId, OrgKind)>,
+) -> Vec<AuditedAccess> {
+    let mut view = ChainView::default();
+    for (org, kind) in directory {
+        view.add_org(org, kind);
+    }
+    for entry in entries {
+        view.apply(identity, entry);
+    }
+    entries
+        .iter()
+        .filter_map(|entry| match &entry.tx.body().kind {
+            Kind::RecordAccess(a) if a.patient == *identity => Some(judge(&view, entry, a)),
+            _ => None,
+        })
+        .collect()
+}
+
+fn judge(view: &ChainView, entry: &VerifiedEntry, access: &RecordAccess) -> AuditedAccess {
+    let emergency = match access.ground {
+        AccessGround::Emergency(reason) => Some(reason),
+        AccessGround::Grant(_) => None,
+    };
+    let mut decisions = access.resources.iter().map(|(resource_type, _)| {
+        evaluate(
+            view,
+            &Request {
+                patient: access.patient,
+                grantee: access.org,
+                access: AccessRequest {
+                    resource_type: *resource_type,
+                    categories: Default::default(),
+                    labels: Default::default(),
+                    action: Action::Access,
+                    purpose: access.purpose,
+                    at: access.accessed_at,
+                },
+                emergency,
+            },
+        )
+    });
+    // The access is covered only if every resource read is; otherwise the
+    // first refusal is the verdict.
+    let first = decisions.next();
+    let decision = std::iter::once(first.clone())
+        .flatten()
+        .chain(decisions)
+        .find(|d| !d.allows())
+        .or(first)
+        .unwrap_or(Decision::Deny(crate::policy::DenyReason::NoGrant));
+    let revocation_after_basis = match (&decision, access.basis) {
+        (Decision::Deny(crate::policy::DenyReason::Revoked { grant }), Some(basis)) => view
+            .revoked_at_index
+            .get(grant)
+            .is_some_and(|index| *index >= basis),
+        _ => false,
+    };
+    AuditedAccess {
+        index: entry.leaf.index,
+        recorded: entry.leaf.time,
+        access: access.clone(),
+        decision,
+        flags: Flags {
+            offline_check: access.basis.is_none(),
+            late: entry.leaf.time > access.accessed_at.saturating_add(LATE_AFTER),
+            revocation_after_basis,
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;
