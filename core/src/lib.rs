@@ -52,6 +52,7 @@
 
 pub mod audit;
 pub mod cbor;
+pub mod clinic;
 pub mod codes;
 pub mod explain;
 pub mod fhir;

@@ -156,3 +156,57 @@ pub fn grant_to(grantee: OrgId, scope: Scope) -> Kind {
         request: None,
     })
 }
+
+/// The world's log replayed into a replica (a ledger's view of it).
+pub fn replica_of(w: &World) -> crate::replica::Replica {
+    let mut replica = crate::replica::Replica::new(w.state.genesis().clone());
+    for (tx, time) in &w.log {
+        replica.append(tx, *time).expect("the world's log replays");
+    }
+    replica
+}
+
+/// A one-validator trust policy for the world's origin, and the keys to
+/// sign checkpoints under it.
+pub struct Quorum {
+    pub policy: crate::trust::TrustPolicy,
+    sequencer: SigningKey,
+    validator: SigningKey,
+}
+
+impl Quorum {
+    pub fn new() -> Self {
+        use crate::note::{Vkey, VkeyKind};
+        let (sequencer, receipt, validator) = (key(90), key(91), key(92));
+        let policy = crate::trust::TrustPolicy {
+            origin: ORIGIN.into(),
+            sequencer: Vkey::new("seq", VkeyKind::Ed25519, sequencer.public_key()).unwrap(),
+            receipt: Vkey::new("rcpt", VkeyKind::Ed25519, receipt.public_key()).unwrap(),
+            validators: vec![crate::trust::ValidatorEntry {
+                vkey: Vkey::new("v1", VkeyKind::CosignatureV1, validator.public_key()).unwrap(),
+                url: "http://v1.test".into(),
+            }],
+            k: 1,
+            max_view_age: 300,
+            merge_delay: 60,
+            protocol: 1,
+        };
+        Quorum {
+            policy,
+            sequencer,
+            validator,
+        }
+    }
+
+    /// Signs and cosigns (at `time`) a checkpoint, and verifies it.
+    pub fn verified(
+        &self,
+        checkpoint: crate::note::Checkpoint,
+        time: u64,
+    ) -> crate::trust::VerifiedCheckpoint {
+        let mut signed =
+            crate::note::SignedCheckpoint::sign(checkpoint, "seq", &self.sequencer).unwrap();
+        signed.cosign("v1", &self.validator, time).unwrap();
+        self.policy.verify_checkpoint(signed.to_bytes()).unwrap()
+    }
+}

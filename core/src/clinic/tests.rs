@@ -1,0 +1,159 @@
+use super::*;
+use crate::qr::encode_grant;
+use crate::replica::Status;
+use crate::scope::Period;
+use crate::testkit::{grant_to, key, lab_scope, replica_of, Quorum, World, DAY, T0};
+use crate::tx::{Delegate, Grant, Powers, Revoke};
+
+fn code_for(w: &mut World, grantee: OrgId) -> (String, GrantId) {
+    let grant = w.ok(&key(10), grant_to(grantee, lab_scope()));
+    (encode_grant(&grant, None).unwrap(), GrantId(grant.id().0))
+}
+
+fn origin() -> &'static str {
+    crate::testkit::ORIGIN
+}
+
+#[test]
+fn a_genuine_grant_for_this_clinic_is_valid_offline() {
+    let mut w = World::new();
+    let clinic = w.clinic;
+    let (text, _) = code_for(&mut w, clinic);
+    let (code, verdict) = scan(&text, origin(), &clinic, T0 + DAY);
+    assert!(code.is_some());
+    assert_eq!(verdict, Verdict::Valid { at: None, on_ledger: true });
+    assert!(verdict.reason().contains("not checked against the ledger"));
+}
+
+#[test]
+fn offline_refusals_have_their_own_verdicts() {
+    let mut w = World::new();
+    let (clinic, insurer) = (w.clinic, w.insurer);
+    let (text, _) = code_for(&mut w, clinic);
+    assert_eq!(
+        scan(&text, origin(), &insurer, T0 + DAY).1,
+        Verdict::NotForThisClinic { grantee: clinic }
+    );
+    assert_eq!(scan(&text, origin(), &clinic, T0 + 400 * DAY).1.word(), "expired");
+    assert_eq!(scan(&text, origin(), &clinic, T0 - DAY).1.word(), "expired");
+    // One changed character: forged (or unreadable, which is also forged).
+    let mut tampered = text.clone().into_bytes();
+    let i = tampered.len() - 10;
+    tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
+    let tampered = String::from_utf8(tampered).unwrap();
+    assert_eq!(scan(&tampered, origin(), &clinic, T0 + DAY).1.word(), "forged");
+    // Another ledger's grant does not verify here.
+    assert_eq!(scan(&text, "other.example", &clinic, T0 + DAY).1.word(), "forged");
+}
+
+#[test]
+fn a_caregivers_grant_needs_a_delegation_that_backs_it() {
+    let mut w = World::new();
+    let clinic = w.clinic;
+    let patient = w.patient();
+    let delegate = |w: &World, grant_power: bool| {
+        Kind::Delegate(Delegate {
+            caregiver: w.caregiver(),
+            powers: Powers { grant: grant_power, revoke: true, history: true },
+            max_scope: lab_scope(),
+            period: Period { start: T0, end: T0 + 365 * DAY },
+        })
+    };
+    let delegation = w.ok(&key(10), delegate(&w, true));
+    let grant = w.ok(
+        &key(20),
+        Kind::Grant(Grant {
+            grantee: clinic,
+            scope: lab_scope(),
+            patient: Some(patient),
+            via: Some(crate::ids::DelegationId(delegation.id().0)),
+            request: None,
+        }),
+    );
+    let text = encode_grant(&grant, Some(&delegation)).unwrap();
+    assert!(scan(&text, origin(), &clinic, T0 + DAY).1.is_valid());
+
+    // A delegation without the power to grant (signed by the patient, but
+    // not backing this grant) is forged.
+    let weak = w.sign(&key(10), delegate(&w, false));
+    let grant = w.sign(
+        &key(20),
+        Kind::Grant(Grant {
+            grantee: clinic,
+            scope: lab_scope(),
+            patient: Some(patient),
+            via: Some(crate::ids::DelegationId(weak.id().0)),
+            request: None,
+        }),
+    );
+    let text = encode_grant(&grant, Some(&weak)).unwrap();
+    let verdict = scan(&text, origin(), &clinic, T0 + DAY).1;
+    assert_eq!(verdict.word(), "forged", "{verdict:?}");
+
+    // A "delegation" the caregiver signed for themself is forged.
+    let selfmade = w.sign(&key(20), delegate(&w, true));
+    let grant = w.sign(
+        &key(20),
+        Kind::Grant(Grant {
+            grantee: clinic,
+            scope: lab_scope(),
+            patient: Some(patient),
+            via: Some(crate::ids::DelegationId(selfmade.id().0)),
+            request: None,
+        }),
+    );
+    let text = encode_grant(&grant, Some(&selfmade)).unwrap();
+    assert!(scan(&text, origin(), &clinic, T0 + DAY).1.reason().contains("not signed by the patient"));
+}
+
+#[test]
+fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
+    let mut w = World::new();
+    let clinic = w.clinic;
+    let (text, grant) = code_for(&mut w, clinic);
+    let quorum = Quorum::new();
+    let now = T0 + DAY;
+    let check = |w: &World, at: u64| {
+        let replica = replica_of(w);
+        let checkpoint = quorum.verified(replica.checkpoint(), at);
+        let key = grant_key(&grant);
+        let status = replica
+            .map_snapshot()
+            .get_value(&key)
+            .map(|b| Status::from_bytes(b).unwrap());
+        let proof = replica.map_proof(&key);
+        let offline = scan(&text, origin(), &clinic, now).1;
+        (check_online(offline.clone(), &grant, &checkpoint, 300, now, status, &proof), status, proof, checkpoint, offline)
+    };
+    let (verdict, status, proof, checkpoint, offline) = check(&w, now);
+    assert_eq!(verdict, Verdict::Valid { at: Some(checkpoint.checkpoint().size), on_ledger: true });
+
+    // A stale view is unknown, never valid.
+    let (stale, ..) = check(&w, now - 3600);
+    assert_eq!(stale.word(), "unknown");
+    assert!(stale.reason().contains("stale"));
+
+    // A ledger that hides the revocation (claims "live" with the old proof
+    // at a newer state) is caught by the proof.
+    w.ok(&key(10), Kind::Revoke(Revoke { grant, patient: None, via: None, embedded_grant: None }));
+    let (revoked, new_status, ..) = check(&w, now);
+    assert!(matches!(revoked, Verdict::Revoked { .. }), "{revoked:?}");
+    let replica = replica_of(&w);
+    let newer = quorum.verified(replica.checkpoint(), now);
+    let lie = check_online(offline.clone(), &grant, &newer, 300, now, status, &proof);
+    assert_eq!(lie.word(), "unknown");
+    assert_ne!(status, new_status);
+    let _ = checkpoint;
+
+    // Not on the ledger yet: valid, and the clinic is told to submit it.
+    let mut fresh = World::new();
+    let (text2, grant2) = {
+        let g = fresh.sign(&key(10), grant_to(clinic, lab_scope()));
+        (encode_grant(&g, None).unwrap(), GrantId(g.id().0))
+    };
+    let replica = replica_of(&fresh);
+    let cp = quorum.verified(replica.checkpoint(), now);
+    let offline = scan(&text2, origin(), &fresh.clinic, now).1;
+    let absent = check_online(offline, &grant2, &cp, 300, now, None, &replica.map_proof(&grant_key(&grant2)));
+    assert_eq!(absent, Verdict::Valid { at: None, on_ledger: false });
+}
