@@ -158,6 +158,21 @@ pub fn verify_history(
     since: Option<Synced>,
     served: &ServedHistory,
 ) -> Result<(Vec<VerifiedEntry>, Option<Synced>), HistoryError> {
+    verify_history_with(checkpoint, identity, since, served, &mut |_, _| {})
+}
+
+/// [`verify_history`], reporting `(verified, total)` entries to `progress`
+/// as it goes (for a progress bar; called once per entry).
+///
+/// # Errors
+/// As [`verify_history`].
+pub fn verify_history_with(
+    checkpoint: &Checkpoint,
+    identity: &IdentityId,
+    since: Option<Synced>,
+    served: &ServedHistory,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Vec<VerifiedEntry>, Option<Synced>), HistoryError> {
     let key = identity_key(identity);
     served
         .head_proof
@@ -223,6 +238,7 @@ pub fn verify_history(
         let tx = SignedTx::open(&leaf.tx, &checkpoint.origin)
             .map_err(|source| HistoryError::Tx { index, source })?;
         verified.push(VerifiedEntry { leaf, tx });
+        progress(verified.len() as u64, now - before);
     }
     let extra = entries.count();
     if extra > 0 {

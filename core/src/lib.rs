@@ -53,6 +53,8 @@
 pub mod audit;
 pub mod cbor;
 pub mod clinic;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod codes;
 pub mod explain;
 pub mod fhir;

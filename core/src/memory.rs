@@ -184,21 +184,75 @@ impl CheckpointMemory {
             Step::Fork(kind) => Some(kind),
         };
         if let Some(kind) = kind {
-            let evidence = ForkEvidence {
-                kind,
-                held: self.held_note().unwrap_or_default().to_owned(),
-                offered: note_text(offered),
-                proof: proof
-                    .iter()
-                    .map(|h| data_encoding::BASE64.encode(&h.0))
-                    .collect(),
-                detected_at: now,
-            };
-            self.evidence.push(evidence.clone());
-            return Err(ForkAlarm(Box::new(evidence)));
+            return Err(self.record(kind, note_text(offered), proof, now));
         }
         self.held = Some((note_text(offered), new.clone()));
         Ok(true)
+    }
+
+    /// Compares a checkpoint seen elsewhere (a validator's latest, which the
+    /// caller has checked carries the sequencer's signature) with the held
+    /// one, without moving: same size must mean same root and state, and
+    /// `proof` must connect the smaller tree to the larger. Nothing held:
+    /// nothing to compare.
+    ///
+    /// # Errors
+    /// [`ForkAlarm`], with the evidence recorded.
+    pub fn cross_check(
+        &mut self,
+        seen: &Checkpoint,
+        note: &str,
+        proof: &[Hash],
+        now: u64,
+    ) -> Result<(), ForkAlarm> {
+        let Some(held) = self.held() else {
+            return Ok(());
+        };
+        let consistent = match seen.size.cmp(&held.size) {
+            std::cmp::Ordering::Equal => {
+                seen.root == held.root && seen.state_root == held.state_root
+            }
+            std::cmp::Ordering::Less => verify_consistency(
+                seen.size,
+                held.size,
+                &Hash(seen.root),
+                &Hash(held.root),
+                proof,
+            )
+            .is_ok(),
+            std::cmp::Ordering::Greater => verify_consistency(
+                held.size,
+                seen.size,
+                &Hash(held.root),
+                &Hash(seen.root),
+                proof,
+            )
+            .is_ok(),
+        };
+        if consistent {
+            return Ok(());
+        }
+        let kind = if seen.size == held.size {
+            ForkKind::SplitView
+        } else {
+            ForkKind::Inconsistent
+        };
+        Err(self.record(kind, note.to_owned(), proof, now))
+    }
+
+    fn record(&mut self, kind: ForkKind, offered: String, proof: &[Hash], now: u64) -> ForkAlarm {
+        let evidence = ForkEvidence {
+            kind,
+            held: self.held_note().unwrap_or_default().to_owned(),
+            offered,
+            proof: proof
+                .iter()
+                .map(|h| data_encoding::BASE64.encode(&h.0))
+                .collect(),
+            detected_at: now,
+        };
+        self.evidence.push(evidence.clone());
+        ForkAlarm(Box::new(evidence))
     }
 }
 

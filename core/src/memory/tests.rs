@@ -155,3 +155,32 @@ fn survives_a_save_and_load() {
     let damaged = json.replace("memory.test\\n9", "memory.test\\nnine");
     assert!(serde_json::from_str::<CheckpointMemory>(&damaged).is_err());
 }
+
+#[test]
+fn a_validators_view_is_cross_checked_both_ways() {
+    let log = Log::new();
+    let mut memory = holding(&log, 9);
+    let older = log.at(4);
+    let newer = log.at(12);
+    memory
+        .cross_check(older.checkpoint(), "older", &log.proof(4, 9), 0)
+        .unwrap();
+    memory
+        .cross_check(newer.checkpoint(), "newer", &log.proof(9, 12), 0)
+        .unwrap();
+    memory
+        .cross_check(log.at(9).checkpoint(), "same", &[], 0)
+        .unwrap();
+    assert!(!memory.alarmed());
+    let other = log.checkpoint_with(9, [7; 32], [0; 32]);
+    let alarm = memory
+        .cross_check(other.checkpoint(), "split", &[], 3)
+        .unwrap_err();
+    assert_eq!(alarm.0.kind, ForkKind::SplitView);
+    assert_eq!(alarm.0.offered, "split");
+    let alarm = memory
+        .cross_check(newer.checkpoint(), "newer", &log.proof(8, 12), 3)
+        .unwrap_err();
+    assert_eq!(alarm.0.kind, ForkKind::Inconsistent);
+    assert_eq!(memory.held().unwrap().size, 9);
+}
