@@ -47,9 +47,9 @@ const ORGS: [(OrgKind, &str, &str); 2] = [
 
 fn key_or_new(path: &Path) -> Result<SigningKey> {
     if path.exists() {
-        keyfile::read(path)
+        Ok(keyfile::read(path)?)
     } else {
-        keyfile::generate(path)
+        Ok(keyfile::generate(path)?)
     }
 }
 
