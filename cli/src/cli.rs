@@ -42,6 +42,16 @@ pub enum Command {
     /// Convert grants to and from HL7 FHIR R4 Consent
     #[command(subcommand)]
     Fhir(crate::consent_cmd::FhirCommand),
+    /// Send a signed transaction to the ledger (queued if it is unreachable)
+    Submit(crate::ledger_cmd::SubmitArgs),
+    /// Sync, verify and audit your history: who accessed what, and whether
+    /// your consent covered it (exit status 3 if the ledger was caught lying)
+    History(crate::ledger_cmd::HistoryArgs),
+    /// Show a signed grant as a QR code for a clinic to scan
+    Qr(crate::qr_cmd::QrArgs),
+    /// For clinics: scan and verify grants, record accesses, request consent
+    #[command(subcommand)]
+    Clinic(crate::clinic_cmd::ClinicCommand),
 }
 
 /// `assent key …`

@@ -44,7 +44,7 @@ pub struct ScopeArgs {
 }
 
 impl ScopeArgs {
-    fn scope(&self, period: Option<Period>) -> Scope {
+    pub(crate) fn scope(&self, period: Option<Period>) -> Scope {
         let actions = if self.actions.is_empty() {
             vec![Action::Access]
         } else {
@@ -195,13 +195,13 @@ pub enum FhirCommand {
     },
 }
 
-fn now() -> u64 {
+pub(crate) fn now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-fn nonce() -> [u8; 8] {
+pub(crate) fn nonce() -> [u8; 8] {
     let mut n = [0u8; 8];
     rand_core::OsRng.fill_bytes(&mut n);
     n

@@ -26,3 +26,21 @@ pub fn report(err: &anyhow::Error) {
         eprintln!("hint: {}", h.hint);
     }
 }
+
+/// A verdict that refuses (e.g. a scanned grant that is not valid): already
+/// shown to the user; the command exits with status 2.
+#[derive(Debug, thiserror::Error)]
+#[error("not accepted: {0}")]
+pub struct Refusal(pub String);
+
+/// The process exit status for an error: 3 when a ledger was caught lying,
+/// 2 for a refusing verdict, 1 otherwise.
+pub fn exit_status(err: &anyhow::Error) -> u8 {
+    if err.downcast_ref::<crate::ledger_cmd::CaughtLying>().is_some() {
+        crate::ledger_cmd::CAUGHT_LYING
+    } else if err.downcast_ref::<Refusal>().is_some() {
+        2
+    } else {
+        1
+    }
+}

@@ -2,14 +2,20 @@
 //!
 //! It manages a patient's keys (`assent key …`) and signs consent (`grant`,
 //! `revoke`, `delegate`), explains any transaction (`tx show`) and converts
-//! grants to and from FHIR (`fhir`). Every rule it applies comes from
-//! `assent-core`.
+//! grants to and from FHIR (`fhir`), talks to the ledger (`submit`,
+//! `history` with its audit), shows grants as QR codes (`qr`), and serves
+//! clinics (`clinic scan | record-access | request`). Every rule it applies
+//! comes from `assent-core`.
 
 mod cli;
+mod clinic_cmd;
 mod consent_cmd;
 mod error;
 mod key_cmd;
+mod ledger_cmd;
+mod ledger_io;
 mod prompt;
+mod qr_cmd;
 mod wallet_dir;
 
 use clap::Parser;
@@ -25,12 +31,16 @@ fn main() -> ExitCode {
         cli::Command::Delegate(args) => consent_cmd::delegate(&dir, &origin, args),
         cli::Command::Tx(command) => consent_cmd::tx(&origin, command),
         cli::Command::Fhir(command) => consent_cmd::fhir(&origin, command),
+        cli::Command::Submit(args) => ledger_cmd::submit(&dir, &origin, args),
+        cli::Command::History(args) => ledger_cmd::history(&dir, &origin, args),
+        cli::Command::Qr(args) => qr_cmd::run(&origin, args),
+        cli::Command::Clinic(command) => clinic_cmd::run(&dir, &origin, command),
     });
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             error::report(&e);
-            ExitCode::FAILURE
+            ExitCode::from(error::exit_status(&e))
         }
     }
 }

@@ -1,0 +1,278 @@
+//! `assent submit` and `assent history`: the patient's side of the ledger.
+//! Everything the ledger says is checked with core before it is shown; a
+//! ledger caught lying makes the command exit with status 3.
+
+use crate::consent_cmd::now;
+use crate::ledger_io::{self, LedgerArgs};
+use crate::wallet_dir::{self, WalletDir};
+use anyhow::{bail, Result};
+use assent_core::audit::{audit, AuditedAccess};
+use assent_core::client::sync::{self, LedgerState, SyncError};
+use assent_core::client::LedgerClient;
+use assent_core::codes::{Code, OrgKind};
+use assent_core::ids::{IdentityId, OrgId};
+use assent_core::outbox::Outgoing;
+use assent_core::replica::org_key;
+use assent_core::trust::VerifiedCheckpoint;
+use assent_core::tx::Kind;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The exit status when the ledger was caught lying.
+pub const CAUGHT_LYING: u8 = 3;
+
+/// The ledger was caught lying; the evidence is saved.
+#[derive(Debug, thiserror::Error)]
+#[error("LEDGER CAUGHT LYING: {0}. The evidence is kept in the wallet's ledger.json; nothing verified before was changed.")]
+pub struct CaughtLying(pub String);
+
+/// `assent submit`
+#[derive(Debug, Args)]
+pub struct SubmitArgs {
+    /// A signed transaction file (from `assent grant`, `revoke`, `delegate`…)
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+}
+
+/// `assent history`
+#[derive(Debug, Args)]
+pub struct HistoryArgs {
+    #[command(flatten)]
+    pub ledger: LedgerArgs,
+    /// Print JSON
+    #[arg(long)]
+    pub json: bool,
+    /// Read your secret from this vault file
+    #[arg(long, value_name = "FILE")]
+    pub vault: Option<PathBuf>,
+}
+
+fn lying(e: &SyncError) -> anyhow::Error {
+    CaughtLying(e.to_string()).into()
+}
+
+/// Queues the transaction, sends everything queued, and reports its receipt.
+pub fn submit(dir: &WalletDir, origin: &str, args: SubmitArgs) -> Result<()> {
+    let tx = ledger_io::read_tx(&args.file, origin)?;
+    let client = args.ledger.client(dir)?;
+    let path = ledger_io::state_path(dir);
+    let mut state = ledger_io::load_state(&path)?;
+    state.outbox.push(&tx, now());
+    let flushed = ledger_io::runtime()?.block_on(sync::flush(&client, &mut state.outbox, now()));
+    ledger_io::save_state(&path, &state)?;
+    let item = state.outbox.get(&tx.id()).expect("just queued");
+    match &item.state {
+        assent_core::outbox::State::Sent {
+            deadline, index, ..
+        } => {
+            println!("Submitted {} ({}).", tx.id(), item.kind);
+            if let Some(index) = index {
+                println!("The ledger put it at entry {index}.");
+            }
+            println!(
+                "The ledger promised it will be in a cosigned checkpoint by {}; `assent history` checks.",
+                assent_core::explain::date(*deadline)
+            );
+        }
+        assent_core::outbox::State::Refused { code, message } => {
+            bail!("the ledger refused {}: {code}: {message}", tx.id())
+        }
+        assent_core::outbox::State::Included { index, .. } => {
+            println!("{} is already on the ledger (entry {index}).", tx.id())
+        }
+        assent_core::outbox::State::Queued => {
+            println!(
+                "Queued {}: {}. It will be sent by the next `assent submit` or `assent history`.",
+                tx.id(),
+                flushed.offline.as_deref().unwrap_or("the ledger did not answer")
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Syncs, verifies and audits the wallet's history.
+pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
+    let wallet = wallet_dir::load_secret(dir, args.vault.as_deref())?;
+    let key = wallet.signing_key(wallet.identities()[0])?;
+    let identity = IdentityId(wallet.primary_public_key());
+    let client = args.ledger.client(dir)?;
+    let path = ledger_io::state_path(dir);
+    let mut state = ledger_io::load_state(&path)?;
+    let rt = ledger_io::runtime()?;
+    let result = rt.block_on(run_sync(&client, &mut state, &identity, &key, args.json));
+    // Save whatever was learned, evidence of a lie included.
+    ledger_io::save_state(&path, &state)?;
+    let (checkpoint, overdue) = result.map_err(|e| {
+        if e.caught_lying() {
+            lying(&e)
+        } else {
+            e.into()
+        }
+    })?;
+    let entries = sync::stored_entries(&state, &identity, origin).map_err(anyhow::Error::msg)?;
+    let names = rt.block_on(directory(&client, &checkpoint, &entries))?;
+    let kinds = names.iter().map(|(id, (kind, _))| (*id, *kind));
+    let accesses = audit(&identity, &entries, kinds);
+    if args.json {
+        print_json(&checkpoint, &entries, &accesses, &names, &overdue, &state)?;
+    } else {
+        print_text(&checkpoint, entries.len(), &accesses, &names, &overdue, &state);
+    }
+    Ok(())
+}
+
+async fn run_sync(
+    client: &LedgerClient,
+    state: &mut LedgerState,
+    identity: &IdentityId,
+    key: &assent_core::keys::SigningKey,
+    quiet: bool,
+) -> Result<(VerifiedCheckpoint, Vec<Outgoing>), SyncError> {
+    let checkpoint = sync::refresh(client, state, now()).await?;
+    sync::flush(client, &mut state.outbox, now()).await;
+    let bar = if quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("verifying history {bar:30} {pos}/{len} entries")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let mut progress = |done: u64, total: u64| {
+        bar.set_length(total);
+        bar.set_position(done);
+    };
+    let synced =
+        sync::sync_history(client, state, identity, key, &checkpoint, now(), &mut progress).await;
+    bar.finish_and_clear();
+    synced?;
+    let overdue = sync::follow(client, &mut state.outbox, &checkpoint, now()).await;
+    Ok((checkpoint, overdue))
+}
+
+type Names = BTreeMap<OrgId, (OrgKind, String)>;
+
+/// The directory entries of every organisation the history names, each
+/// proven by a map proof at the checkpoint (a name the ledger cannot prove
+/// is not shown).
+async fn directory(
+    client: &LedgerClient,
+    checkpoint: &VerifiedCheckpoint,
+    entries: &[assent_core::history::VerifiedEntry],
+) -> Result<Names> {
+    let mut orgs: Vec<OrgId> = entries
+        .iter()
+        .filter_map(|e| match &e.tx.body().kind {
+            Kind::Grant(g) => Some(g.grantee),
+            Kind::RecordAccess(a) => Some(a.org),
+            _ => None,
+        })
+        .collect();
+    orgs.sort();
+    orgs.dedup();
+    let cp = checkpoint.checkpoint();
+    let mut names = Names::new();
+    for org in orgs {
+        let (entry, proof) = client.org(&org, cp.size).await?;
+        if proof
+            .verify(cp.state_root, &org_key(&org), entry.as_ref().map(|e| e.value_hash()))
+            .is_err()
+        {
+            return Err(CaughtLying(format!("the directory entry of {org} does not match its proof")).into());
+        }
+        if let Some(entry) = entry.filter(|e| e.live) {
+            names.insert(org, (entry.record.kind, entry.record.name));
+        }
+    }
+    Ok(names)
+}
+
+fn name_of(names: &Names, org: &OrgId) -> String {
+    names
+        .get(org)
+        .map_or_else(|| format!("unregistered organisation {}", &org.to_string()[..8]), |(_, n)| n.clone())
+}
+
+fn print_text(
+    checkpoint: &VerifiedCheckpoint,
+    count: usize,
+    accesses: &[AuditedAccess],
+    names: &Names,
+    overdue: &[Outgoing],
+    state: &LedgerState,
+) {
+    let cp = checkpoint.checkpoint();
+    println!(
+        "Ledger view: checkpoint {} confirmed by {} of {} validators ({}).",
+        cp.size,
+        checkpoint.cosigned_by().len(),
+        checkpoint.threshold(),
+        assent_core::explain::date(checkpoint.quorum_time())
+    );
+    println!("{count} entries verified (inclusion, chain links, state proof, signatures).");
+    if accesses.is_empty() {
+        println!("No organisation has recorded an access to your records.");
+    }
+    for a in accesses {
+        let mark = if a.decision.allows() { " " } else { "!" };
+        println!(
+            "{mark} #{:<6} {:<22} {}",
+            a.index,
+            a.verdict(),
+            a.explain(&name_of(names, &a.access.org))
+        );
+    }
+    for o in overdue {
+        println!(
+            "! Your {} {} was promised on the ledger by now and is not there. The ledger may be withholding it.",
+            o.kind, o.id
+        );
+    }
+    for e in state.memory.evidence() {
+        println!("! Earlier fork evidence ({}): {}", e.detected_at, e.kind);
+    }
+}
+
+fn print_json(
+    checkpoint: &VerifiedCheckpoint,
+    entries: &[assent_core::history::VerifiedEntry],
+    accesses: &[AuditedAccess],
+    names: &Names,
+    overdue: &[Outgoing],
+    state: &LedgerState,
+) -> Result<()> {
+    let accesses: Vec<_> = accesses
+        .iter()
+        .map(|a| {
+            serde_json::json!({
+                "index": a.index,
+                "org": a.access.org.to_string(),
+                "org_name": name_of(names, &a.access.org),
+                "resources": a.access.resources.iter().map(|(t, n)| serde_json::json!({"type": t.fhir_code(), "count": n})).collect::<Vec<_>>(),
+                "purpose": a.access.purpose.fhir_code(),
+                "accessed_at": a.access.accessed_at,
+                "recorded": a.recorded,
+                "verdict": a.verdict(),
+                "explanation": a.explain(&name_of(names, &a.access.org)),
+                "offline_check": a.flags.offline_check,
+                "late": a.flags.late,
+                "revocation_after_basis": a.flags.revocation_after_basis,
+            })
+        })
+        .collect();
+    let out = serde_json::json!({
+        "checkpoint": {"size": checkpoint.checkpoint().size, "quorum_time": checkpoint.quorum_time()},
+        "entries": entries.len(),
+        "accesses": accesses,
+        "overdue": overdue.iter().map(|o| serde_json::json!({"tx": o.id.to_string(), "kind": o.kind})).collect::<Vec<_>>(),
+        "fork_evidence": state.memory.evidence(),
+    });
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
