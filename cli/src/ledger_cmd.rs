@@ -36,6 +36,9 @@ pub struct SubmitArgs {
     pub file: PathBuf,
     #[command(flatten)]
     pub ledger: LedgerArgs,
+    /// Read your secret from this vault file (to enroll your identity first)
+    #[arg(long, value_name = "FILE")]
+    pub vault: Option<PathBuf>,
 }
 
 /// `assent history`
@@ -61,6 +64,12 @@ pub fn submit(dir: &WalletDir, origin: &str, args: SubmitArgs) -> Result<()> {
     let client = args.ledger.client(dir)?;
     let path = ledger_io::state_path(dir);
     let mut state = ledger_io::load_state(&path)?;
+    // The wallet's own transactions need its identity enrolled first.
+    if let Ok(wallet) = wallet_dir::load_secret(dir, args.vault.as_deref()) {
+        if tx.signer() == wallet.primary_public_key() {
+            ledger_io::queue_enroll(&mut state, &wallet, origin)?;
+        }
+    }
     state.outbox.push(&tx, now());
     let flushed = ledger_io::runtime()?.block_on(sync::flush(&client, &mut state.outbox, now()));
     ledger_io::save_state(&path, &state)?;
@@ -103,6 +112,7 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
     let client = args.ledger.client(dir)?;
     let path = ledger_io::state_path(dir);
     let mut state = ledger_io::load_state(&path)?;
+    ledger_io::queue_enroll(&mut state, &wallet, origin)?;
     let rt = ledger_io::runtime()?;
     let result = rt.block_on(run_sync(&client, &mut state, &identity, &key, args.json));
     // Save whatever was learned, evidence of a lie included.
@@ -209,7 +219,7 @@ fn print_text(
 ) {
     let cp = checkpoint.checkpoint();
     println!(
-        "Ledger view: checkpoint {} confirmed by {} of {} validators ({}).",
+        "Ledger view: checkpoint {} cosigned by {} validators, {} needed ({}).",
         cp.size,
         checkpoint.cosigned_by().len(),
         checkpoint.threshold(),

@@ -80,3 +80,36 @@ pub fn read_tx(path: &Path, origin: &str) -> Result<assent_core::tx::SignedTx> {
     assent_core::tx::SignedTx::open(&bytes, origin)
         .with_context(|| format!("{} is not a valid signed transaction", path.display()))
 }
+
+/// Queues the identity's `Enroll` (PROTOCOL §1: sent when the wallet first
+/// reaches the ledger) ahead of anything else, unless the wallet has seen
+/// its identity on the ledger or already queued one. A wallet restored on a
+/// new device may queue one the ledger refuses as already enrolled; that
+/// refusal is kept in the outbox and harms nothing.
+pub fn queue_enroll(
+    state: &mut LedgerState,
+    wallet: &assent_core::wallet::WalletSecret,
+    origin: &str,
+) -> Result<()> {
+    use assent_core::tx::{Body, Enroll, Kind, SignedTx};
+    let identity = wallet.identities()[0];
+    let key_text = wallet.primary_public_key().to_string();
+    let seen = state.histories.get(&key_text).is_some_and(|h| h.count > 0);
+    let queued = state.outbox.items().iter().any(|o| o.kind == "Enroll");
+    if seen || queued {
+        return Ok(());
+    }
+    let next = wallet.next_commitment(identity)?;
+    let key = wallet.signing_key(identity)?;
+    let tx = SignedTx::sign(
+        &Body::new(
+            crate::consent_cmd::now(),
+            crate::consent_cmd::nonce(),
+            Kind::Enroll(Enroll { next }),
+        ),
+        &key,
+        origin,
+    );
+    state.outbox.push(&tx, crate::consent_cmd::now());
+    Ok(())
+}

@@ -140,6 +140,25 @@ impl WalletSecret {
             .map_err(|_| WalletError::Identities("index or generation is 2^31 or more"))
     }
 
+    /// The pre-rotation commitment an identity's `Enroll` or next
+    /// `RotateKey` carries: `SHA-256` of the key one generation on
+    /// (PROTOCOL §1).
+    ///
+    /// # Errors
+    /// Only for an index or generation of 2³¹ − 1 or more.
+    pub fn next_commitment(
+        &self,
+        identity: IdentityRef,
+    ) -> Result<crate::ids::KeyCommitment, WalletError> {
+        let next = IdentityRef {
+            index: identity.index,
+            generation: crate::keys::Generation(identity.generation.0 + 1),
+        };
+        Ok(crate::ids::KeyCommitment::to(
+            &self.signing_key(next)?.public_key(),
+        ))
+    }
+
     /// The public key of the primary identity's current generation.
     pub fn primary_public_key(&self) -> PublicKey {
         self.signing_key(self.identities[0])
