@@ -36,7 +36,10 @@ pub struct Refusal(pub String);
 /// The process exit status for an error: 3 when a ledger was caught lying,
 /// 2 for a refusing verdict, 1 otherwise.
 pub fn exit_status(err: &anyhow::Error) -> u8 {
-    if err.downcast_ref::<crate::ledger_cmd::CaughtLying>().is_some() {
+    if err
+        .downcast_ref::<crate::ledger_cmd::CaughtLying>()
+        .is_some()
+    {
         crate::ledger_cmd::CAUGHT_LYING
     } else if err.downcast_ref::<Refusal>().is_some() {
         2

@@ -97,7 +97,10 @@ pub fn submit(dir: &WalletDir, origin: &str, args: SubmitArgs) -> Result<()> {
             println!(
                 "Queued {}: {}. It will be sent by the next `assent submit` or `assent history`.",
                 tx.id(),
-                flushed.offline.as_deref().unwrap_or("the ledger did not answer")
+                flushed
+                    .offline
+                    .as_deref()
+                    .unwrap_or("the ledger did not answer")
             );
         }
     }
@@ -131,7 +134,14 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
     if args.json {
         print_json(&checkpoint, &entries, &accesses, &names, &overdue, &state)?;
     } else {
-        print_text(&checkpoint, entries.len(), &accesses, &names, &overdue, &state);
+        print_text(
+            &checkpoint,
+            entries.len(),
+            &accesses,
+            &names,
+            &overdue,
+            &state,
+        );
     }
     Ok(())
 }
@@ -158,8 +168,16 @@ async fn run_sync(
         bar.set_length(total);
         bar.set_position(done);
     };
-    let synced =
-        sync::sync_history(client, state, identity, key, &checkpoint, now(), &mut progress).await;
+    let synced = sync::sync_history(
+        client,
+        state,
+        identity,
+        key,
+        &checkpoint,
+        now(),
+        &mut progress,
+    )
+    .await;
     bar.finish_and_clear();
     synced?;
     let overdue = sync::follow(client, &mut state.outbox, &checkpoint, now()).await;
@@ -191,10 +209,17 @@ async fn directory(
     for org in orgs {
         let (entry, proof) = client.org(&org, cp.size).await?;
         if proof
-            .verify(cp.state_root, &org_key(&org), entry.as_ref().map(|e| e.value_hash()))
+            .verify(
+                cp.state_root,
+                &org_key(&org),
+                entry.as_ref().map(|e| e.value_hash()),
+            )
             .is_err()
         {
-            return Err(CaughtLying(format!("the directory entry of {org} does not match its proof")).into());
+            return Err(CaughtLying(format!(
+                "the directory entry of {org} does not match its proof"
+            ))
+            .into());
         }
         if let Some(entry) = entry.filter(|e| e.live) {
             names.insert(org, (entry.record.kind, entry.record.name));
@@ -204,9 +229,10 @@ async fn directory(
 }
 
 fn name_of(names: &Names, org: &OrgId) -> String {
-    names
-        .get(org)
-        .map_or_else(|| format!("unregistered organisation {}", &org.to_string()[..8]), |(_, n)| n.clone())
+    names.get(org).map_or_else(
+        || format!("unregistered organisation {}", &org.to_string()[..8]),
+        |(_, n)| n.clone(),
+    )
 }
 
 fn print_text(

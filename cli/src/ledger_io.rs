@@ -50,8 +50,9 @@ pub fn state_path(dir: &WalletDir) -> PathBuf {
 /// Loads the saved ledger state (empty if none yet).
 pub fn load_state(path: &Path) -> Result<LedgerState> {
     match std::fs::read(path) {
-        Ok(bytes) => serde_json::from_slice(&bytes)
-            .with_context(|| format!("{} is damaged", path.display())),
+        Ok(bytes) => {
+            serde_json::from_slice(&bytes).with_context(|| format!("{} is damaged", path.display()))
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(LedgerState::default()),
         Err(e) => Err(e).with_context(|| format!("reading {}", path.display())),
     }

@@ -93,7 +93,10 @@ impl Wallet {
             dir: tempfile::tempdir().unwrap(),
         };
         let vault = w.path("v.vault");
-        let out = w.run(&["key", "restore", "--vault", vault.to_str().unwrap()], Some(ZERO_WORDS));
+        let out = w.run(
+            &["key", "restore", "--vault", vault.to_str().unwrap()],
+            Some(ZERO_WORDS),
+        );
         assert!(out.status.success(), "{}", text(&out.stderr));
         std::fs::copy(trust, w.path("w/trust.toml")).unwrap();
         w
@@ -110,19 +113,33 @@ impl Wallet {
             .env_remove("ASSENT_ORIGIN")
             .env_remove("ASSENT_WALLET")
             .env_remove("ASSENT_LEDGER");
-        cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+        cmd.stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        });
         cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
         let mut child = cmd.spawn().unwrap();
         if let Some(input) = stdin {
             use std::io::Write;
-            child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
         }
         child.wait_with_output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args, None);
-        assert!(out.status.success(), "{args:?}: {}{}", text(&out.stdout), text(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}{}",
+            text(&out.stdout),
+            text(&out.stderr)
+        );
         text(&out.stdout)
     }
 
@@ -171,8 +188,17 @@ fn patient_and_clinic_against_a_real_ledger() {
     let clinic_key = clinic_key.to_str().unwrap();
     let grant = w.path("g.cose");
     w.ok(&[
-        "grant", "--to", &org, "--class", "Observation", "--purpose", "TREAT", "--days", "30",
-        "--out", grant.to_str().unwrap(),
+        "grant",
+        "--to",
+        &org,
+        "--class",
+        "Observation",
+        "--purpose",
+        "TREAT",
+        "--days",
+        "30",
+        "--out",
+        grant.to_str().unwrap(),
     ]);
     let submitted = w.ok(&["submit", grant.to_str().unwrap(), "--ledger", &url]);
     assert!(submitted.contains("Submitted"), "{submitted}");
@@ -182,11 +208,27 @@ fn patient_and_clinic_against_a_real_ledger() {
     let patient = w.public_key();
     for resource in ["Observation=3", "MedicationStatement"] {
         w.ok(&[
-            "clinic", "record-access", "--org", &org, "--key", clinic_key, "--patient", &patient,
-            "--grant", &grant_id, "--resource", resource, "--purpose", "TREAT", "--ledger", &url,
+            "clinic",
+            "record-access",
+            "--org",
+            &org,
+            "--key",
+            clinic_key,
+            "--patient",
+            &patient,
+            "--grant",
+            &grant_id,
+            "--resource",
+            resource,
+            "--purpose",
+            "TREAT",
+            "--ledger",
+            &url,
         ]);
     }
-    let h = history_until(&w, &url, |v| v["accesses"].as_array().is_some_and(|a| a.len() == 2));
+    let h = history_until(&w, &url, |v| {
+        v["accesses"].as_array().is_some_and(|a| a.len() == 2)
+    });
     let verdicts: Vec<&str> = h["accesses"]
         .as_array()
         .unwrap()
@@ -199,9 +241,21 @@ fn patient_and_clinic_against_a_real_ledger() {
 
     // The grant as a QR code, scanned by the clinic (and by another one).
     let png = w.path("g.png");
-    w.ok(&["qr", grant.to_str().unwrap(), "--png", png.to_str().unwrap()]);
+    w.ok(&[
+        "qr",
+        grant.to_str().unwrap(),
+        "--png",
+        png.to_str().unwrap(),
+    ]);
     let scan = |org: &str, extra: &[&str]| {
-        let mut args = vec!["clinic", "scan", png.to_str().unwrap(), "--org", org, "--json"];
+        let mut args = vec![
+            "clinic",
+            "scan",
+            png.to_str().unwrap(),
+            "--org",
+            org,
+            "--json",
+        ];
         args.extend_from_slice(extra);
         let out = w.run(&args, None);
         let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
@@ -209,10 +263,17 @@ fn patient_and_clinic_against_a_real_ledger() {
     };
     let online = ["--ledger", url.as_str(), "--key", clinic_key];
     let (code, v) = scan(&org, &online);
-    assert_eq!((code, v["verdict"].as_str()), (Some(0), Some("valid")), "{v}");
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(0), Some("valid")),
+        "{v}"
+    );
     assert_eq!(v["grant"], grant_id.as_str());
     let (code, v) = scan(&other_org, &[]);
-    assert_eq!((code, v["verdict"].as_str()), (Some(2), Some("not_for_this_clinic")));
+    assert_eq!(
+        (code, v["verdict"].as_str()),
+        (Some(2), Some("not_for_this_clinic"))
+    );
 
     // A code with one character changed is forged.
     let text_code = w.ok(&["qr", grant.to_str().unwrap(), "--text"]);
@@ -220,13 +281,25 @@ fn patient_and_clinic_against_a_real_ledger() {
     let i = forged.len() - 20;
     forged[i] = if forged[i] == '0' { '1' } else { '0' };
     let forged: String = forged.into_iter().collect();
-    let out = w.run(&["clinic", "scan", "--text", &forged, "--org", &org, "--json"], None);
+    let out = w.run(
+        &["clinic", "scan", "--text", &forged, "--org", &org, "--json"],
+        None,
+    );
     let v: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!((out.status.code(), v["verdict"].as_str()), (Some(2), Some("forged")), "{v}");
+    assert_eq!(
+        (out.status.code(), v["verdict"].as_str()),
+        (Some(2), Some("forged")),
+        "{v}"
+    );
 
     // Revoked: the clinic's online check says so once a quorum has it.
     let revoke = w.path("r.cose");
-    w.ok(&["revoke", grant.to_str().unwrap(), "--out", revoke.to_str().unwrap()]);
+    w.ok(&[
+        "revoke",
+        grant.to_str().unwrap(),
+        "--out",
+        revoke.to_str().unwrap(),
+    ]);
     w.ok(&["submit", revoke.to_str().unwrap(), "--ledger", &url]);
     let start = Instant::now();
     loop {
@@ -235,15 +308,29 @@ fn patient_and_clinic_against_a_real_ledger() {
             assert_eq!(code, Some(2));
             break;
         }
-        assert!(start.elapsed() < Duration::from_secs(40), "never revoked: {v}");
+        assert!(
+            start.elapsed() < Duration::from_secs(40),
+            "never revoked: {v}"
+        );
         std::thread::sleep(Duration::from_millis(300));
     }
 
     // A consent request QR from the clinic.
     let req = w.path("req.svg");
     w.ok(&[
-        "clinic", "request", "--org", &org, "--key", clinic_key, "--class", "Observation",
-        "--purpose", "TREAT", "--reply", "https://riverside.example/consent", "--svg",
+        "clinic",
+        "request",
+        "--org",
+        &org,
+        "--key",
+        clinic_key,
+        "--class",
+        "Observation",
+        "--purpose",
+        "TREAT",
+        "--reply",
+        "https://riverside.example/consent",
+        "--svg",
         req.to_str().unwrap(),
     ]);
     assert!(std::fs::read_to_string(&req).unwrap().contains("<svg"));
@@ -258,10 +345,22 @@ fn patient_and_clinic_against_a_real_ledger() {
     demo = Demo::start(data.path(), port);
     for i in 0..3 {
         let g = w.path(&format!("g{i}.cose"));
-        w.ok(&["grant", "--to", &org, "--purpose", "TREAT", "--days", "1", "--out", g.to_str().unwrap()]);
+        w.ok(&[
+            "grant",
+            "--to",
+            &org,
+            "--purpose",
+            "TREAT",
+            "--days",
+            "1",
+            "--out",
+            g.to_str().unwrap(),
+        ]);
         w.ok(&["submit", g.to_str().unwrap(), "--ledger", &url]);
     }
-    let newer = history_until(&w, &url, |v| v["checkpoint"]["size"].as_u64() > Some(held + 2));
+    let newer = history_until(&w, &url, |v| {
+        v["checkpoint"]["size"].as_u64() > Some(held + 2)
+    });
     let newer_size = newer["checkpoint"]["size"].as_u64().unwrap();
     drop(demo);
     std::fs::remove_dir_all(data.path()).unwrap();
@@ -275,12 +374,21 @@ fn patient_and_clinic_against_a_real_ledger() {
         }
         std::thread::sleep(Duration::from_millis(300));
     };
-    assert_eq!(out.status.code(), Some(3), "{}{}", text(&out.stdout), text(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}{}",
+        text(&out.stdout),
+        text(&out.stderr)
+    );
     assert!(text(&out.stderr).contains("LEDGER CAUGHT LYING"));
     let state: Value =
         serde_json::from_slice(&std::fs::read(w.path("w/ledger.json")).unwrap()).unwrap();
     assert!(!state["memory"]["evidence"].as_array().unwrap().is_empty());
-    assert!(state["memory"]["held"].as_str().unwrap().contains(&format!("\n{newer_size}\n")));
+    assert!(state["memory"]["held"]
+        .as_str()
+        .unwrap()
+        .contains(&format!("\n{newer_size}\n")));
 }
 
 fn copy_dir(from: &Path, to: &Path) {

@@ -39,7 +39,11 @@ struct Log {
 impl Log {
     fn append(&mut self, signer: &SigningKey, kind: Kind, t: u64) -> SignedTx {
         self.nonce += 1;
-        let tx = SignedTx::sign(&Body::new(t, self.nonce.to_be_bytes(), kind), signer, ORIGIN);
+        let tx = SignedTx::sign(
+            &Body::new(t, self.nonce.to_be_bytes(), kind),
+            signer,
+            ORIGIN,
+        );
         let appended = self.replica.append(&tx, t).expect("valid");
         self.leaves.push(appended.bytes);
         tx
@@ -123,7 +127,11 @@ fn history() -> (Replica, ServedHistory, IdentityId, OrgId) {
     let replica = log.replica;
     let size = replica.len();
     let key = identity_key(&identity);
-    let head_bytes = replica.map_snapshot().get_value(&key).expect("a head").to_vec();
+    let head_bytes = replica
+        .map_snapshot()
+        .get_value(&key)
+        .expect("a head")
+        .to_vec();
     let head = Head::from_bytes(&head_bytes).expect("a head");
     let entries = (1..size)
         .rev()

@@ -76,7 +76,9 @@ impl Verdict {
             }
             Verdict::Valid {
                 on_ledger: false, ..
-            } => "valid: signed by the patient; the ledger does not hold it yet, so submit it".into(),
+            } => {
+                "valid: signed by the patient; the ledger does not hold it yet, so submit it".into()
+            }
             Verdict::Valid { .. } => {
                 "valid offline: signed by the patient; not checked against the ledger".into()
             }
@@ -190,7 +192,11 @@ pub fn check_online(
         return offline;
     }
     let cp = checkpoint.checkpoint();
-    if let Err(e) = proof.verify(cp.state_root, &grant_key(grant), status.map(|s| s.value_hash())) {
+    if let Err(e) = proof.verify(
+        cp.state_root,
+        &grant_key(grant),
+        status.map(|s| s.value_hash()),
+    ) {
         return Verdict::Unknown {
             why: format!("the ledger's status proof does not hold ({e})"),
         };

@@ -49,7 +49,10 @@ pub fn read(path: &Path) -> Result<SigningKey> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(path).map_err(io(path))?.permissions().mode();
+        let mode = std::fs::metadata(path)
+            .map_err(io(path))?
+            .permissions()
+            .mode();
         if mode & 0o077 != 0 {
             return Err(KeyFileError::Exposed {
                 path: path.to_owned(),

@@ -52,9 +52,9 @@
 
 pub mod audit;
 pub mod cbor;
-pub mod clinic;
 #[cfg(feature = "client")]
 pub mod client;
+pub mod clinic;
 pub mod codes;
 pub mod explain;
 pub mod fhir;

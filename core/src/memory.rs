@@ -44,7 +44,7 @@
 //! assert_eq!(memory.evidence().len(), 1);
 //! ```
 
-use crate::merkle::{verify_consistency, ConsistencyError, Hash};
+use crate::merkle::{empty_root, verify_consistency, ConsistencyError, Hash};
 use crate::note::{Checkpoint, NoteError, SignedCheckpoint};
 use crate::trust::VerifiedCheckpoint;
 use serde::{Deserialize, Serialize};
@@ -173,6 +173,8 @@ impl CheckpointMemory {
                 self.held = Some((note_text(offered), new.clone()));
                 return Ok(false);
             }
+            // Every tree extends the empty one (whose root is fixed).
+            Step::NeedProof { from: 0 } => None,
             Step::NeedProof { from } => {
                 let old = self.held().expect("a held checkpoint");
                 match verify_consistency(from, new.size, &Hash(old.root), &Hash(new.root), proof) {
@@ -208,7 +210,11 @@ impl CheckpointMemory {
         let Some(held) = self.held() else {
             return Ok(());
         };
+        let empty = empty_root().0;
         let consistent = match seen.size.cmp(&held.size) {
+            _ if seen.size == 0 || held.size == 0 => {
+                (seen.size > 0 || seen.root == empty) && (held.size > 0 || held.root == empty)
+            }
             std::cmp::Ordering::Equal => {
                 seen.root == held.root && seen.state_root == held.state_root
             }

@@ -43,6 +43,8 @@ type Answer = (u16, Vec<u8>);
 type Intercept = dyn Fn(&str) -> Option<Answer> + Send + Sync;
 /// Replaces the ledger's answer to a request.
 type Rewrite = dyn Fn(&str, u16, &[u8]) -> Option<Answer> + Send + Sync;
+/// The ledger's true answers, oldest first: path and body.
+type Log = Mutex<Vec<(String, Vec<u8>)>>;
 
 #[derive(Default)]
 struct Lies {
@@ -57,8 +59,7 @@ struct Relay {
     lies: Arc<Mutex<Lies>>,
     /// How many answers were lies.
     told: Arc<AtomicUsize>,
-    /// The upstream's true answers, oldest first (path, body).
-    truth: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+    truth: Arc<Log>,
 }
 
 /// A loopback HTTP proxy to a ledger node that tells the truth until told
@@ -208,7 +209,8 @@ struct World {
 }
 
 impl World {
-    fn start() -> World {
+    /// A consortium with nothing in its log yet.
+    fn bare() -> World {
         let mut c = Consortium::new();
         c.start_sequencer();
         for i in 1..=3 {
@@ -225,6 +227,22 @@ impl World {
             wallet,
             direct,
         }
+    }
+
+    /// A consortium whose log holds one entry and whose validators all
+    /// publish a checkpoint past the empty log, so every attack starts from
+    /// a wallet holding a non-empty tree.
+    fn start() -> World {
+        let w = World::bare();
+        w.ok(&enroll(&fresh_key()));
+        for v in &w.c.genesis.validators {
+            let start = std::time::Instant::now();
+            while validator_size(&w.c, &v.url) < 1 {
+                assert!(start.elapsed().as_secs() < 30, "{} is stuck", v.url);
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+        }
+        w
     }
 
     /// Submits straight to the sequencer; returns the entry's index.
@@ -416,6 +434,15 @@ fn forge(c: &Consortium, checkpoint: Checkpoint, cosigners: &[usize]) -> String 
             .unwrap();
     }
     String::from_utf8(signed.to_bytes()).unwrap()
+}
+
+/// The size of a validator's published checkpoint (0 if none yet).
+fn validator_size(c: &Consortium, url: &str) -> u64 {
+    let Ok(answer) = c.http.get(format!("{url}/checkpoint")).send() else {
+        return 0;
+    };
+    let note = answer.bytes().unwrap_or_default();
+    SignedCheckpoint::parse(&note).map_or(0, |s| s.checkpoint().size)
 }
 
 fn size_of(note: &str) -> u64 {
@@ -997,11 +1024,7 @@ fn a_revocation_the_ledger_hides_becomes_overdue() {
 /// A ledger (or the network) that does not answer the consistency request
 /// has not shown a fork: the wallet stays where it is and retries later, with
 /// no alarm and no "evidence" of a fork that a validator would reject.
-/// Fails today: `refresh` (core/src/client/sync.rs) turns the failed fetch
-/// into an empty proof (`unwrap_or_default`) and `advance` records an
-/// `Inconsistent` fork between two consistent checkpoints.
 #[test]
-#[ignore = "bug: refresh records a fork when the consistency proof cannot be fetched"]
 fn an_unanswered_consistency_request_is_not_a_fork() {
     let w = World::start();
     w.enrol();
@@ -1032,4 +1055,39 @@ fn an_unanswered_consistency_request_is_not_a_fork() {
     w.proxy.honest();
     w.refresh(&mut state).unwrap();
     assert!(state.memory.held().unwrap().size > held.size);
+}
+
+/// The empty log is a prefix of every log: a wallet that first saw the
+/// ledger empty follows it as it grows, and a validator still showing the
+/// empty log is behind, not forked.
+#[test]
+fn the_empty_log_is_consistent_with_every_log() {
+    let w = World::bare();
+    w.c.wait_cosigned(0);
+    let mut state = LedgerState::default();
+    let empty = w.refresh(&mut state).unwrap();
+    assert_eq!(empty.checkpoint().size, 0);
+    let empty_note = state.memory.held_note().unwrap().to_owned();
+
+    // 1. The wallet moves from the empty log to a grown one.
+    w.enrol();
+    w.settle();
+    let grown = w.refresh(&mut state);
+    assert!(grown.is_ok(), "{:?}", grown.err());
+    assert!(!state.memory.alarmed(), "{:?}", state.memory.evidence());
+
+    // 2. A validator that still shows the empty log.
+    let lagging = Proxy::start(&w.rt, &w.c.genesis.validators[0].url);
+    lagging.intercept(move |path| {
+        (path == "/checkpoint").then(|| (200, empty_note.clone().into_bytes()))
+    });
+    let mut policy = w.c.trust();
+    for v in &mut policy.validators {
+        v.url = lagging.url.clone();
+    }
+    let client = LedgerClient::new(&w.proxy.url, policy);
+    let cross_checked = w.rt.block_on(refresh(&client, &mut state, now()));
+    assert!(cross_checked.is_ok(), "{:?}", cross_checked.err());
+    assert!(!state.memory.alarmed(), "{:?}", state.memory.evidence());
+    assert_eq!(lagging.told(), 1);
 }

@@ -95,10 +95,10 @@ pub async fn refresh(
 ) -> Result<VerifiedCheckpoint, SyncError> {
     let offered = client.checkpoint().await?;
     let proof = match state.memory.step(&offered) {
-        Step::NeedProof { from } => client
-            .consistency(from, offered.checkpoint().size)
-            .await
-            .unwrap_or_default(),
+        // A proof the ledger does not give is an error, not a fork.
+        Step::NeedProof { from } if from > 0 => {
+            client.consistency(from, offered.checkpoint().size).await?
+        }
         _ => Vec::new(),
     };
     state.memory.advance(&offered, &proof, now)?;
@@ -108,11 +108,15 @@ pub async fn refresh(
         };
         let held = offered.checkpoint().size;
         let proof = match seen.size.cmp(&held) {
+            _ if seen.size == 0 || held == 0 => Ok(Vec::new()),
             std::cmp::Ordering::Equal => Ok(Vec::new()),
             std::cmp::Ordering::Less => client.consistency(seen.size, held).await,
             std::cmp::Ordering::Greater => client.consistency(held, seen.size).await,
-        }
-        .unwrap_or_default();
+        };
+        // Unanswered: compare with the next validator instead.
+        let Ok(proof) = proof else {
+            continue;
+        };
         state.memory.cross_check(&seen, &note, &proof, now)?;
         break;
     }

@@ -21,7 +21,13 @@ fn a_genuine_grant_for_this_clinic_is_valid_offline() {
     let (text, _) = code_for(&mut w, clinic);
     let (code, verdict) = scan(&text, origin(), &clinic, T0 + DAY);
     assert!(code.is_some());
-    assert_eq!(verdict, Verdict::Valid { at: None, on_ledger: true });
+    assert_eq!(
+        verdict,
+        Verdict::Valid {
+            at: None,
+            on_ledger: true
+        }
+    );
     assert!(verdict.reason().contains("not checked against the ledger"));
 }
 
@@ -34,16 +40,25 @@ fn offline_refusals_have_their_own_verdicts() {
         scan(&text, origin(), &insurer, T0 + DAY).1,
         Verdict::NotForThisClinic { grantee: clinic }
     );
-    assert_eq!(scan(&text, origin(), &clinic, T0 + 400 * DAY).1.word(), "expired");
+    assert_eq!(
+        scan(&text, origin(), &clinic, T0 + 400 * DAY).1.word(),
+        "expired"
+    );
     assert_eq!(scan(&text, origin(), &clinic, T0 - DAY).1.word(), "expired");
     // One changed character: forged (or unreadable, which is also forged).
     let mut tampered = text.clone().into_bytes();
     let i = tampered.len() - 10;
     tampered[i] = if tampered[i] == b'A' { b'B' } else { b'A' };
     let tampered = String::from_utf8(tampered).unwrap();
-    assert_eq!(scan(&tampered, origin(), &clinic, T0 + DAY).1.word(), "forged");
+    assert_eq!(
+        scan(&tampered, origin(), &clinic, T0 + DAY).1.word(),
+        "forged"
+    );
     // Another ledger's grant does not verify here.
-    assert_eq!(scan(&text, "other.example", &clinic, T0 + DAY).1.word(), "forged");
+    assert_eq!(
+        scan(&text, "other.example", &clinic, T0 + DAY).1.word(),
+        "forged"
+    );
 }
 
 #[test]
@@ -54,9 +69,16 @@ fn a_caregivers_grant_needs_a_delegation_that_backs_it() {
     let delegate = |w: &World, grant_power: bool| {
         Kind::Delegate(Delegate {
             caregiver: w.caregiver(),
-            powers: Powers { grant: grant_power, revoke: true, history: true },
+            powers: Powers {
+                grant: grant_power,
+                revoke: true,
+                history: true,
+            },
             max_scope: lab_scope(),
-            period: Period { start: T0, end: T0 + 365 * DAY },
+            period: Period {
+                start: T0,
+                end: T0 + 365 * DAY,
+            },
         })
     };
     let delegation = w.ok(&key(10), delegate(&w, true));
@@ -103,7 +125,10 @@ fn a_caregivers_grant_needs_a_delegation_that_backs_it() {
         }),
     );
     let text = encode_grant(&grant, Some(&selfmade)).unwrap();
-    assert!(scan(&text, origin(), &clinic, T0 + DAY).1.reason().contains("not signed by the patient"));
+    assert!(scan(&text, origin(), &clinic, T0 + DAY)
+        .1
+        .reason()
+        .contains("not signed by the patient"));
 }
 
 #[test]
@@ -123,10 +148,30 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
             .map(|b| Status::from_bytes(b).unwrap());
         let proof = replica.map_proof(&key);
         let offline = scan(&text, origin(), &clinic, now).1;
-        (check_online(offline.clone(), &grant, &checkpoint, 300, now, status, &proof), status, proof, checkpoint, offline)
+        (
+            check_online(
+                offline.clone(),
+                &grant,
+                &checkpoint,
+                300,
+                now,
+                status,
+                &proof,
+            ),
+            status,
+            proof,
+            checkpoint,
+            offline,
+        )
     };
     let (verdict, status, proof, checkpoint, offline) = check(&w, now);
-    assert_eq!(verdict, Verdict::Valid { at: Some(checkpoint.checkpoint().size), on_ledger: true });
+    assert_eq!(
+        verdict,
+        Verdict::Valid {
+            at: Some(checkpoint.checkpoint().size),
+            on_ledger: true
+        }
+    );
 
     // A stale view is unknown, never valid.
     let (stale, ..) = check(&w, now - 3600);
@@ -135,7 +180,15 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
 
     // A ledger that hides the revocation (claims "live" with the old proof
     // at a newer state) is caught by the proof.
-    w.ok(&key(10), Kind::Revoke(Revoke { grant, patient: None, via: None, embedded_grant: None }));
+    w.ok(
+        &key(10),
+        Kind::Revoke(Revoke {
+            grant,
+            patient: None,
+            via: None,
+            embedded_grant: None,
+        }),
+    );
     let (revoked, new_status, ..) = check(&w, now);
     assert!(matches!(revoked, Verdict::Revoked { .. }), "{revoked:?}");
     let replica = replica_of(&w);
@@ -154,6 +207,20 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
     let replica = replica_of(&fresh);
     let cp = quorum.verified(replica.checkpoint(), now);
     let offline = scan(&text2, origin(), &fresh.clinic, now).1;
-    let absent = check_online(offline, &grant2, &cp, 300, now, None, &replica.map_proof(&grant_key(&grant2)));
-    assert_eq!(absent, Verdict::Valid { at: None, on_ledger: false });
+    let absent = check_online(
+        offline,
+        &grant2,
+        &cp,
+        300,
+        now,
+        None,
+        &replica.map_proof(&grant_key(&grant2)),
+    );
+    assert_eq!(
+        absent,
+        Verdict::Valid {
+            at: None,
+            on_ledger: false
+        }
+    );
 }

@@ -184,3 +184,25 @@ fn a_validators_view_is_cross_checked_both_ways() {
     assert_eq!(alarm.0.kind, ForkKind::Inconsistent);
     assert_eq!(memory.held().unwrap().size, 9);
 }
+
+#[test]
+fn every_tree_extends_the_empty_one() {
+    let log = Log::new();
+    let empty = log.checkpoint_with(0, crate::merkle::empty_root().0, [0; 32]);
+    let mut memory = CheckpointMemory::default();
+    memory.advance(&empty, &[], 0).unwrap();
+    assert!(memory.advance(&log.at(5), &[], 0).unwrap());
+    memory
+        .cross_check(empty.checkpoint(), "empty", &[], 0)
+        .unwrap();
+    let fake_empty = log.checkpoint_with(0, [3; 32], [0; 32]);
+    assert_eq!(
+        memory
+            .cross_check(fake_empty.checkpoint(), "fake", &[], 0)
+            .unwrap_err()
+            .0
+            .kind,
+        ForkKind::Inconsistent
+    );
+    assert!(!memory.evidence().is_empty());
+}
