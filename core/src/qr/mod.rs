@@ -54,7 +54,6 @@ pub mod base45;
 mod error;
 mod grant;
 mod request;
-mod sign1;
 #[cfg(feature = "qr-image")]
 mod symbol;
 

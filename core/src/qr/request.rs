@@ -16,13 +16,14 @@
 //! organisation's name from that directory entry. The request carries no
 //! name, on purpose: nothing a clinic writes in it may be shown as who it is.
 
+use super::base45;
 use super::error::{strip_prefix, CodeKind, Item, QrError};
-use super::{base45, sign1};
 use crate::cbor::{self, CborError, MapReader, MapWriter};
 use crate::codes::{Code, Purpose};
 use crate::ids::OrgId;
 use crate::keys::{PublicKey, SigningKey};
 use crate::scope::Scope;
+use crate::tx::sign1;
 use crate::tx::{aad, limits, Grant, TxError};
 use ciborium::value::Value;
 use sha2::{Digest, Sha256};
@@ -181,9 +182,9 @@ impl SignedRequest {
                 max: MAX_REQUEST_BYTES,
             });
         }
-        let (signer, payload) =
-            sign1::open(bytes, &aad(OBJECT_TYPE, origin)).map_err(QrError::Request)?;
-        let request = ConsentRequest::from_bytes(&payload).map_err(QrError::Request)?;
+        let (signer, request) =
+            sign1::open(bytes, &aad(OBJECT_TYPE, origin), ConsentRequest::from_bytes)
+                .map_err(QrError::Request)?;
         request.check()?;
         if now >= request.expires {
             return Err(QrError::Expired {

@@ -3,7 +3,6 @@
 use super::{Body, TxError};
 use crate::ids::TxId;
 use crate::keys::{PublicKey, SigningKey};
-use coset::{iana, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
 
 /// The largest transaction accepted, checked before any parsing.
 pub const MAX_TX_SIZE: usize = 4096;
@@ -32,37 +31,16 @@ pub struct SignedTx {
     body: Body,
 }
 
-fn protected(signer: &PublicKey) -> coset::Header {
-    HeaderBuilder::new()
-        .algorithm(iana::Algorithm::EdDSA)
-        .key_id(signer.to_bytes().to_vec())
-        .build()
-}
-
-fn envelope(signer: &PublicKey, payload: Vec<u8>, signature: Vec<u8>) -> CoseSign1 {
-    let mut sign1 = CoseSign1Builder::new()
-        .protected(protected(signer))
-        .payload(payload)
-        .build();
-    sign1.signature = signature;
-    sign1
-}
-
 impl SignedTx {
     /// Signs a body for the ledger `origin`.
     pub fn sign(body: &Body, key: &SigningKey, origin: &str) -> Self {
-        let signer = key.public_key();
-        let payload = body.to_bytes();
-        let unsigned = envelope(&signer, payload.clone(), Vec::new());
-        let signature = key.sign(&unsigned.tbs_data(&aad("tx", origin))).to_vec();
-        let bytes = envelope(&signer, payload, signature)
-            .to_tagged_vec()
+        let bytes = super::sign1::seal(body.to_bytes(), key, &aad("tx", origin))
             .expect("a COSE_Sign1 of bytes always encodes");
         SignedTx {
             origin: origin.to_string(),
             id: TxId::of(&bytes),
             bytes,
-            signer,
+            signer: key.public_key(),
             body: body.clone(),
         }
     }
@@ -79,39 +57,7 @@ impl SignedTx {
                 max: MAX_TX_SIZE,
             });
         }
-        let sign1 = CoseSign1::from_tagged_slice(bytes).map_err(|e| match e {
-            coset::CoseError::ExtraneousData => TxError::TrailingBytes,
-            other => TxError::NotCose(other.to_string()),
-        })?;
-        let header = &sign1.protected.header;
-        if header.alg
-            != Some(coset::RegisteredLabelWithPrivate::Assigned(
-                iana::Algorithm::EdDSA,
-            ))
-        {
-            return Err(TxError::WrongAlgorithm);
-        }
-        if !sign1.unprotected.is_empty() {
-            return Err(TxError::UnprotectedHeader);
-        }
-        let signer = PublicKey::from_slice(&header.key_id).map_err(|reason| TxError::BadKey {
-            field: "kid",
-            reason,
-        })?;
-        if *header != protected(&signer) {
-            return Err(TxError::ProtectedHeader);
-        }
-        let payload = sign1.payload.as_ref().ok_or(TxError::NoPayload)?;
-        let body = Body::from_bytes(payload)?;
-        let canonical = envelope(&signer, payload.clone(), sign1.signature.clone())
-            .to_tagged_vec()
-            .map_err(|e| TxError::NotCose(e.to_string()))?;
-        if canonical != bytes {
-            return Err(TxError::NonCanonical("the COSE envelope"));
-        }
-        signer
-            .verify(&sign1.tbs_data(&aad("tx", origin)), &sign1.signature)
-            .map_err(|_| TxError::BadSignature)?;
+        let (signer, body) = super::sign1::open(bytes, &aad("tx", origin), Body::from_bytes)?;
         Ok(SignedTx {
             origin: origin.to_string(),
             id: TxId::of(bytes),

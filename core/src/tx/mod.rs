@@ -26,6 +26,7 @@
 mod body;
 mod envelope;
 mod kinds;
+pub(crate) mod sign1;
 
 pub use body::{Body, PROTOCOL_VERSION};
 pub use envelope::{aad, SignedTx, MAX_TX_SIZE};

@@ -1,10 +1,7 @@
-//! The COSE_Sign1 envelope of PROTOCOL §2 for signed objects that are not
-//! transactions (here: consent requests): tagged, `alg` EdDSA and `kid` in the
+//! The COSE_Sign1 envelope of PROTOCOL §2 for every signed object type
+//! (transactions, consent requests): tagged, `alg` EdDSA and `kid` in the
 //! protected header and nothing else, an empty unprotected header, a payload,
 //! the external AAD of the object type, and exactly one encoding.
-//!
-//! It applies the same rules as [`crate::tx::SignedTx::open`], whose envelope
-//! code is private to transactions; errors are [`TxError`]s so both read alike.
 
 use crate::keys::{PublicKey, SigningKey};
 use crate::tx::TxError;
@@ -31,7 +28,7 @@ fn not_cose(e: coset::CoseError) -> TxError {
 }
 
 /// Signs `payload` under `aad` and returns the tagged COSE_Sign1 bytes.
-pub(super) fn seal(payload: Vec<u8>, key: &SigningKey, aad: &[u8]) -> Result<Vec<u8>, TxError> {
+pub(crate) fn seal(payload: Vec<u8>, key: &SigningKey, aad: &[u8]) -> Result<Vec<u8>, TxError> {
     let signer = key.public_key();
     let unsigned = envelope(&signer, payload.clone(), Vec::new());
     let signature = key.sign(&unsigned.tbs_data(aad)).to_vec();
@@ -40,9 +37,14 @@ pub(super) fn seal(payload: Vec<u8>, key: &SigningKey, aad: &[u8]) -> Result<Vec
         .map_err(not_cose)
 }
 
-/// Checks the envelope, its canonical encoding and the signature under `aad`;
-/// returns the signer and the payload (whose own encoding the caller checks).
-pub(super) fn open(bytes: &[u8], aad: &[u8]) -> Result<(PublicKey, Vec<u8>), TxError> {
+/// Checks the envelope, decodes the payload with `decode` (which checks its
+/// own encoding), then the envelope's canonical encoding and the signature
+/// under `aad`; returns the signer and the decoded payload.
+pub(crate) fn open<T>(
+    bytes: &[u8],
+    aad: &[u8],
+    decode: impl FnOnce(&[u8]) -> Result<T, TxError>,
+) -> Result<(PublicKey, T), TxError> {
     let sign1 = CoseSign1::from_tagged_slice(bytes).map_err(|e| match e {
         coset::CoseError::ExtraneousData => TxError::TrailingBytes,
         other => not_cose(other),
@@ -66,6 +68,7 @@ pub(super) fn open(bytes: &[u8], aad: &[u8]) -> Result<(PublicKey, Vec<u8>), TxE
         return Err(TxError::ProtectedHeader);
     }
     let payload = sign1.payload.clone().ok_or(TxError::NoPayload)?;
+    let decoded = decode(&payload)?;
     let canonical = envelope(&signer, payload.clone(), sign1.signature.clone())
         .to_tagged_vec()
         .map_err(not_cose)?;
@@ -75,5 +78,5 @@ pub(super) fn open(bytes: &[u8], aad: &[u8]) -> Result<(PublicKey, Vec<u8>), TxE
     signer
         .verify(&sign1.tbs_data(aad), &sign1.signature)
         .map_err(|_| TxError::BadSignature)?;
-    Ok((signer, payload))
+    Ok((signer, decoded))
 }
