@@ -84,7 +84,7 @@ pub struct Duration {
 }
 
 impl Duration {
-    fn period(&self, now: u64) -> Result<Period> {
+    pub(crate) fn period(&self, now: u64) -> Result<Period> {
         let end = match (&self.days, &self.until) {
             (Some(days), _) => now + u64::from(*days) * 86_400,
             (None, Some(date)) => parse_until(date)?,
@@ -207,7 +207,7 @@ pub(crate) fn nonce() -> [u8; 8] {
     n
 }
 
-fn sign_and_write(
+pub(crate) fn sign_and_write(
     dir: &WalletDir,
     vault: Option<&Path>,
     origin: &str,
@@ -227,7 +227,7 @@ fn sign_and_write(
     Ok(tx)
 }
 
-fn print_lines(tx: &SignedTx) {
+pub(crate) fn print_lines(tx: &SignedTx) {
     for line in explain::transaction(tx) {
         println!("{line}");
     }

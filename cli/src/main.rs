@@ -7,6 +7,7 @@
 //! clinics (`clinic scan | record-access | request`). Every rule it applies
 //! comes from `assent-core`.
 
+mod answer_cmd;
 mod cli;
 mod clinic_cmd;
 mod consent_cmd;
@@ -33,6 +34,7 @@ fn main() -> ExitCode {
         cli::Command::Fhir(command) => consent_cmd::fhir(&origin, command),
         cli::Command::Submit(args) => ledger_cmd::submit(&dir, &origin, args),
         cli::Command::History(args) => ledger_cmd::history(&dir, &origin, args),
+        cli::Command::Answer(args) => answer_cmd::run(&dir, &origin, args),
         cli::Command::Qr(args) => qr_cmd::run(&origin, args),
         cli::Command::Clinic(command) => clinic_cmd::run(&dir, &origin, command),
     });

@@ -334,6 +334,49 @@ fn patient_and_clinic_against_a_real_ledger() {
         req.to_str().unwrap(),
     ]);
     assert!(std::fs::read_to_string(&req).unwrap().contains("<svg"));
+    // The patient answers it: the signer is checked against the ledger's
+    // directory, and the name shown comes from there.
+    let request = |key: &str| {
+        w.ok(&[
+            "clinic",
+            "request",
+            "--org",
+            &org,
+            "--key",
+            key,
+            "--class",
+            "Observation",
+            "--purpose",
+            "TREAT",
+            "--reply",
+            "https://riverside.example/consent",
+            "--text",
+        ])
+    };
+    let answer = |text: &str, out: &str| {
+        w.run(
+            &[
+                "answer",
+                "--text",
+                text.trim(),
+                "--days",
+                "7",
+                "--ledger",
+                &url,
+                "--out",
+                w.path(out).to_str().unwrap(),
+            ],
+            None,
+        )
+    };
+    let out = answer(&request(clinic_key), "a.cose");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("Request from Riverside Clinic (verified on the ledger)"));
+    let impostor = data.path().join("governance-1.key");
+    let out = answer(&request(impostor.to_str().unwrap()), "b.cose");
+    assert!(!out.status.success());
+    assert!(text(&out.stderr).contains("not signed by a current key of Riverside Clinic"));
+    assert!(!w.path("b.cose").exists());
 
     // The operator restores the ledger from an old backup: the wallet, which
     // verified a newer tree, catches it and keeps what it had.
