@@ -7,10 +7,10 @@
 use crate::consent_cmd::{self, now, Duration};
 use crate::error::hinted;
 use crate::ledger_io::{self, LedgerArgs};
-use crate::wallet_dir::{self, WalletDir};
-use anyhow::{bail, Context, Result};
+use crate::wallet_dir::WalletDir;
+use anyhow::{bail, Result};
 use assent_core::client::sync;
-use assent_core::qr::{decode_image, SignedRequest};
+use assent_core::qr::SignedRequest;
 use assent_core::replica::org_key;
 use assent_core::tx::Kind;
 use clap::Args;
@@ -39,12 +39,7 @@ pub struct AnswerArgs {
 
 /// Verifies the request against the ledger's directory and signs the grant.
 pub fn run(dir: &WalletDir, origin: &str, args: AnswerArgs) -> Result<()> {
-    let text = match (&args.text, &args.image) {
-        (Some(text), _) => text.trim().to_owned(),
-        (None, Some(path)) => decode_image(&wallet_dir::read_bounded(path)?)
-            .with_context(|| format!("reading a QR code from {}", path.display()))?,
-        (None, None) => bail!("give an IMAGE or --text"),
-    };
+    let text = crate::qr_cmd::read_code(args.text.as_deref(), args.image.as_deref())?;
     let request = SignedRequest::decode(&text, origin, now())?;
     let org = request.request().org;
     let client = args.ledger.client(dir)?;

@@ -2,24 +2,20 @@
 //! each access on the ledger, and shows consent-request QR codes. The
 //! organisation signs with its key file (as operators keep keys).
 
-use crate::consent_cmd::{nonce, now, ScopeArgs};
+use crate::consent_cmd::{code, nonce, now, ScopeArgs};
 use crate::ledger_io::{self, LedgerArgs};
-use crate::qr_cmd::Output;
-use crate::wallet_dir::{self, WalletDir};
-use anyhow::{bail, Context, Result};
+use crate::qr_cmd::{read_code, Output};
+use crate::wallet_dir::WalletDir;
+use anyhow::{bail, Result};
 use assent_core::client::sync;
 use assent_core::clinic::{check_online, scan, Verdict};
-use assent_core::codes::{AccessMode, Code, EmergencyReason, Purpose, ResourceType};
+use assent_core::codes::{AccessMode, EmergencyReason, Purpose, ResourceType};
 use assent_core::ids::{GrantId, IdentityId, OrgId};
 use assent_core::keys::PublicKey;
-use assent_core::qr::{decode_image, ConsentRequest, SignedRequest};
+use assent_core::qr::{ConsentRequest, SignedRequest};
 use assent_core::tx::{AccessGround, Body, Kind, RecordAccess, SignedTx};
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
-
-fn code<C: Code>(name: &str) -> Result<C, String> {
-    C::from_name(name).map_err(|e| e.to_string())
-}
 
 /// `assent clinic …`
 #[derive(Debug, Subcommand)]
@@ -131,12 +127,7 @@ pub fn run(dir: &WalletDir, origin: &str, command: ClinicCommand) -> Result<()> 
 }
 
 fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
-    let text = match (&args.text, &args.image) {
-        (Some(text), _) => text.trim().to_owned(),
-        (None, Some(path)) => decode_image(&wallet_dir::read_bounded(path)?)
-            .with_context(|| format!("reading a QR code from {}", path.display()))?,
-        (None, None) => bail!("give an IMAGE or --text"),
-    };
+    let text = read_code(args.text.as_deref(), args.image.as_deref())?;
     let (code, mut verdict) = scan(&text, origin, &args.org, now());
     if let (Some(code), Some(url)) = (&code, &args.ledger) {
         let ledger = LedgerArgs {
@@ -186,7 +177,7 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{}", verdict.reason().to_uppercase_first());
+        println!("{}", capitalized(&verdict.reason()));
         if let Some(code) = &code {
             for line in assent_core::explain::transaction(code.grant()) {
                 println!("  {line}");
@@ -200,18 +191,12 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
     }
 }
 
-trait UpperFirst {
-    fn to_uppercase_first(&self) -> String;
-}
-
-impl UpperFirst for String {
-    fn to_uppercase_first(&self) -> String {
-        let mut chars = self.chars();
-        chars
-            .next()
-            .map(|c| c.to_uppercase().chain(chars).collect())
-            .unwrap_or_default()
-    }
+fn capitalized(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 fn record(dir: &WalletDir, origin: &str, args: RecordArgs) -> Result<()> {

@@ -16,7 +16,8 @@ use rand_core::RngCore;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-fn code<C: Code>(name: &str) -> Result<C, String> {
+/// Parses a code by its name (for clap's `value_parser`).
+pub(crate) fn code<C: Code>(name: &str) -> Result<C, String> {
     C::from_name(name).map_err(|e| e.to_string())
 }
 
@@ -234,7 +235,8 @@ pub(crate) fn print_lines(tx: &SignedTx) {
 }
 
 /// Reads and verifies a transaction file.
-fn read_tx(path: &Path, origin: &str) -> Result<SignedTx> {
+/// Reads and checks a signed transaction file (at most [`MAX_TX_SIZE`]).
+pub(crate) fn read_tx(path: &Path, origin: &str) -> Result<SignedTx> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))?
         .len();

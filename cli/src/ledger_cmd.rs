@@ -60,7 +60,7 @@ fn lying(e: &SyncError) -> anyhow::Error {
 
 /// Queues the transaction, sends everything queued, and reports its receipt.
 pub fn submit(dir: &WalletDir, origin: &str, args: SubmitArgs) -> Result<()> {
-    let tx = ledger_io::read_tx(&args.file, origin)?;
+    let tx = crate::consent_cmd::read_tx(&args.file, origin)?;
     let client = args.ledger.client(dir)?;
     let path = ledger_io::state_path(dir);
     let mut state = ledger_io::load_state(&path)?;

@@ -3,7 +3,7 @@
 //! checkpoint memory, outbox, verified histories), and one async runtime.
 
 use crate::error::hinted;
-use crate::wallet_dir::{self, WalletDir};
+use crate::wallet_dir::WalletDir;
 use anyhow::{Context, Result};
 use assent_core::client::sync::LedgerState;
 use assent_core::client::LedgerClient;
@@ -73,13 +73,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
     Ok(tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?)
-}
-
-/// Reads a signed transaction file (bounded size).
-pub fn read_tx(path: &Path, origin: &str) -> Result<assent_core::tx::SignedTx> {
-    let bytes = wallet_dir::read_bounded(path)?;
-    assent_core::tx::SignedTx::open(&bytes, origin)
-        .with_context(|| format!("{} is not a valid signed transaction", path.display()))
 }
 
 /// Queues the identity's `Enroll` (PROTOCOL §1: sent when the wallet first

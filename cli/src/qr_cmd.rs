@@ -1,10 +1,10 @@
 //! `assent qr`: a signed grant as a QR code (PROTOCOL §7) for a clinic to
 //! scan, as PNG, SVG or the code's text.
 
-use crate::ledger_io;
+use crate::consent_cmd::read_tx;
 use crate::wallet_dir;
-use anyhow::{Context, Result};
-use assent_core::qr::{encode_grant, QrSymbol};
+use anyhow::{bail, Context, Result};
+use assent_core::qr::{decode_image, encode_grant, QrSymbol};
 use clap::Args;
 use std::path::{Path, PathBuf};
 
@@ -48,6 +48,16 @@ impl Output {
     }
 }
 
+/// A scanned code's text: given as `text`, or read from the QR `image`.
+pub fn read_code(text: Option<&str>, image: Option<&Path>) -> Result<String> {
+    match (text, image) {
+        (Some(text), _) => Ok(text.trim().to_owned()),
+        (None, Some(path)) => decode_image(&wallet_dir::read_bounded(path)?)
+            .with_context(|| format!("reading a QR code from {}", path.display())),
+        (None, None) => bail!("give an IMAGE or --text"),
+    }
+}
+
 /// `assent qr`
 #[derive(Debug, Args)]
 pub struct QrArgs {
@@ -63,11 +73,11 @@ pub struct QrArgs {
 
 /// Encodes the grant and writes the code.
 pub fn run(origin: &str, args: QrArgs) -> Result<()> {
-    let grant = ledger_io::read_tx(&args.grant, origin)?;
+    let grant = read_tx(&args.grant, origin)?;
     let delegation = args
         .delegation
         .as_deref()
-        .map(|p| ledger_io::read_tx(p, origin))
+        .map(|p| read_tx(p, origin))
         .transpose()?;
     let code = encode_grant(&grant, delegation.as_ref()).context("making the grant's code")?;
     args.output.write(&code)
