@@ -31,6 +31,17 @@ fn hashes(hs: &[assent_core::merkle::Hash]) -> Vec<String> {
     hs.iter().map(|h| b64(&h.0)).collect()
 }
 
+/// A stored leaf's bytes; a storage read failure is a 503.
+fn stored_leaf(state: &AppState, index: u64) -> Result<Vec<u8>, ApiError> {
+    state
+        .node
+        .store()
+        .leaf(index)
+        .ok()
+        .flatten()
+        .ok_or_else(|| ApiError::unavailable("entry unreadable"))
+}
+
 /// `POST /api/v1/submit`: a transaction's COSE_Sign1 bytes.
 pub async fn submit(
     State(state): State<AppState>,
@@ -164,13 +175,7 @@ pub async fn inclusion(
         .inclusion(index, size)
         .map_err(|e| ApiError::not_found("not_in_tree", e.to_string()))?;
     let leaf_hash = view.replica.tree().leaf(index).expect("index below size");
-    let leaf = state
-        .node
-        .store()
-        .leaf(index)
-        .ok()
-        .flatten()
-        .ok_or_else(|| ApiError::unavailable("entry unreadable"))?;
+    let leaf = stored_leaf(&state, index)?;
     Ok(Json(json!({
         "index": index, "size": size, "leaf_hash": b64(&leaf_hash.0), "leaf": b64(&leaf),
         "proof": hashes(&proof),
@@ -277,13 +282,7 @@ pub async fn history(
                 format!("more than {MAX_HISTORY} entries; sync in steps with since"),
             ));
         }
-        let leaf = state
-            .node
-            .store()
-            .leaf(index)
-            .ok()
-            .flatten()
-            .ok_or_else(|| ApiError::unavailable("entry unreadable"))?;
+        let leaf = stored_leaf(&state, index)?;
         let decoded = assent_core::replica::Leaf::from_bytes(&leaf).map_err(|e| {
             ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "damaged", e.to_string())
         })?;
