@@ -139,12 +139,12 @@ impl CheckpointMemory {
         match self.held() {
             None => Step::Adopt,
             Some(old) if new.size < old.size => Step::Fork(ForkKind::RolledBack),
-            Some(old) if new.size == old.size && new.root != old.root => {
-                Step::Fork(ForkKind::SplitView)
-            }
-            // One size, one root, but another state root: the sequencer
-            // signed two different states for one log.
-            Some(old) if new.size == old.size && new.state_root != old.state_root => {
+            // Another root, or one root with another state root (two states
+            // signed for one log), at one size.
+            Some(old)
+                if new.size == old.size
+                    && (new.root != old.root || new.state_root != old.state_root) =>
+            {
                 Step::Fork(ForkKind::SplitView)
             }
             Some(old) if new.size == old.size => Step::Same,

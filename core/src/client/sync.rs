@@ -108,6 +108,7 @@ pub async fn refresh(
         };
         let held = offered.checkpoint().size;
         let proof = match seen.size.cmp(&held) {
+            // No proof between equal sizes or from the empty tree.
             _ if seen.size == 0 || held == 0 => Ok(Vec::new()),
             std::cmp::Ordering::Equal => Ok(Vec::new()),
             std::cmp::Ordering::Less => client.consistency(seen.size, held).await,

@@ -196,7 +196,6 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
     let lie = check_online(offline.clone(), &grant, &newer, 300, now, status, &proof);
     assert_eq!(lie.word(), "unknown");
     assert_ne!(status, new_status);
-    let _ = checkpoint;
 
     // Not on the ledger yet: valid, and the clinic is told to submit it.
     let mut fresh = World::new();

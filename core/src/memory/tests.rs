@@ -1,41 +1,17 @@
 use super::*;
-use crate::keys::SigningKey;
 use crate::merkle::{leaf_hash, proofs};
-use crate::note::{Vkey, VkeyKind};
-use crate::trust::{TrustPolicy, ValidatorEntry};
-
-const ORIGIN: &str = "memory.test";
+use crate::testkit::{Quorum, ORIGIN};
 
 struct Log {
-    policy: TrustPolicy,
-    sequencer: SigningKey,
-    validator: SigningKey,
+    quorum: Quorum,
     leaves: Vec<Hash>,
 }
 
 impl Log {
     fn new() -> Self {
-        let key = |n: u8| SigningKey::from_secret_bytes(&[n; 32]);
-        let (sequencer, receipt, validator) = (key(1), key(2), key(3));
-        let policy = TrustPolicy {
-            origin: ORIGIN.into(),
-            sequencer: Vkey::new("seq", VkeyKind::Ed25519, sequencer.public_key()).unwrap(),
-            receipt: Vkey::new("rcpt", VkeyKind::Ed25519, receipt.public_key()).unwrap(),
-            validators: vec![ValidatorEntry {
-                vkey: Vkey::new("v1", VkeyKind::CosignatureV1, validator.public_key()).unwrap(),
-                url: "http://v1.test".into(),
-            }],
-            k: 1,
-            max_view_age: 300,
-            merge_delay: 60,
-            protocol: 1,
-        };
-        let leaves = (0..20u8).map(|i| leaf_hash(&[i])).collect();
         Log {
-            policy,
-            sequencer,
-            validator,
-            leaves,
+            quorum: Quorum::new(),
+            leaves: (0..20u8).map(|i| leaf_hash(&[i])).collect(),
         }
     }
 
@@ -51,9 +27,7 @@ impl Log {
             root,
             state_root,
         };
-        let mut signed = SignedCheckpoint::sign(checkpoint, "seq", &self.sequencer).unwrap();
-        signed.cosign("v1", &self.validator, 1_790_000_000).unwrap();
-        self.policy.verify_checkpoint(signed.to_bytes()).unwrap()
+        self.quorum.verified(checkpoint, 1_790_000_000)
     }
 
     fn at(&self, size: usize) -> VerifiedCheckpoint {
@@ -152,7 +126,7 @@ fn survives_a_save_and_load() {
     assert_eq!(loaded, memory);
     assert_eq!(loaded.held().unwrap().size, 9);
     // A damaged note does not load.
-    let damaged = json.replace("memory.test\\n9", "memory.test\\nnine");
+    let damaged = json.replace("test.assent.example\\n9", "test.assent.example\\nnine");
     assert!(serde_json::from_str::<CheckpointMemory>(&damaged).is_err());
 }
 
