@@ -212,32 +212,35 @@ fn judge(view: &ChainView, entry: &VerifiedEntry, access: &RecordAccess) -> Audi
         AccessGround::Emergency(reason) => Some(reason),
         AccessGround::Grant(_) => None,
     };
-    let mut decisions = access.resources.iter().map(|(resource_type, _)| {
-        evaluate(
-            view,
-            &Request {
-                patient: access.patient,
-                grantee: access.org,
-                access: AccessRequest {
-                    resource_type: *resource_type,
-                    categories: Default::default(),
-                    labels: Default::default(),
-                    action: Action::Access,
-                    purpose: access.purpose,
-                    at: access.accessed_at,
+    let decisions: Vec<Decision> = access
+        .resources
+        .iter()
+        .map(|(resource_type, _)| {
+            evaluate(
+                view,
+                &Request {
+                    patient: access.patient,
+                    grantee: access.org,
+                    access: AccessRequest {
+                        resource_type: *resource_type,
+                        categories: Default::default(),
+                        labels: Default::default(),
+                        action: Action::Access,
+                        purpose: access.purpose,
+                        at: access.accessed_at,
+                    },
+                    emergency,
                 },
-                emergency,
-            },
-        )
-    });
+            )
+        })
+        .collect();
     // The access is covered only if every resource read is; otherwise the
     // first refusal is the verdict.
-    let first = decisions.next();
-    let decision = std::iter::once(first.clone())
-        .flatten()
-        .chain(decisions)
+    let decision = decisions
+        .iter()
         .find(|d| !d.allows())
-        .or(first)
+        .or(decisions.first())
+        .cloned()
         .unwrap_or(Decision::Deny(crate::policy::DenyReason::NoGrant));
     let revocation_after_basis = match (&decision, access.basis) {
         (Decision::Deny(crate::policy::DenyReason::Revoked { grant }), Some(basis)) => view
