@@ -7,17 +7,15 @@ use crate::ledger_io::{self, LedgerArgs};
 use crate::wallet_dir::{self, WalletDir};
 use anyhow::{bail, Result};
 use assent_core::audit::{audit, AuditedAccess};
+use assent_core::client::round::{self, Directory};
 use assent_core::client::sync::{self, LedgerState, SyncError};
 use assent_core::client::LedgerClient;
-use assent_core::codes::{Code, OrgKind};
+use assent_core::codes::Code;
 use assent_core::ids::{IdentityId, OrgId};
 use assent_core::outbox::Outgoing;
-use assent_core::replica::org_key;
 use assent_core::trust::VerifiedCheckpoint;
-use assent_core::tx::Kind;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// The exit status when the ledger was caught lying.
@@ -128,8 +126,20 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
         }
     })?;
     let entries = sync::stored_entries(&state, &identity, origin).map_err(anyhow::Error::msg)?;
-    let names = rt.block_on(directory(&client, &checkpoint, &entries))?;
-    let kinds = names.iter().map(|(id, (kind, _))| (*id, *kind));
+    let names = rt
+        .block_on(round::proven_directory(
+            &client,
+            &checkpoint,
+            round::named_orgs(&entries),
+        ))
+        .map_err(|e| {
+            if e.caught_lying() {
+                lying(&e)
+            } else {
+                e.into()
+            }
+        })?;
+    let kinds = names.iter().map(|(id, org)| (*id, org.kind));
     let accesses = audit(&identity, &entries, kinds);
     if args.json {
         print_json(&checkpoint, &entries, &accesses, &names, &overdue, &state)?;
@@ -153,8 +163,6 @@ async fn run_sync(
     key: &assent_core::keys::SigningKey,
     quiet: bool,
 ) -> Result<(VerifiedCheckpoint, Vec<Outgoing>), SyncError> {
-    let checkpoint = sync::refresh(client, state, now()).await?;
-    sync::flush(client, &mut state.outbox, now()).await;
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
@@ -168,70 +176,16 @@ async fn run_sync(
         bar.set_length(total);
         bar.set_position(done);
     };
-    let synced = sync::sync_history(
-        client,
-        state,
-        identity,
-        key,
-        &checkpoint,
-        now(),
-        &mut progress,
-    )
-    .await;
+    let done = round::round(client, state, identity, key, now(), &mut progress).await;
     bar.finish_and_clear();
-    synced?;
-    let overdue = sync::follow(client, &mut state.outbox, &checkpoint, now()).await;
-    Ok((checkpoint, overdue))
+    let done = done?;
+    Ok((done.checkpoint, done.overdue))
 }
 
-type Names = BTreeMap<OrgId, (OrgKind, String)>;
-
-/// The directory entries of every organisation the history names, each
-/// proven by a map proof at the checkpoint (a name the ledger cannot prove
-/// is not shown).
-async fn directory(
-    client: &LedgerClient,
-    checkpoint: &VerifiedCheckpoint,
-    entries: &[assent_core::history::VerifiedEntry],
-) -> Result<Names> {
-    let mut orgs: Vec<OrgId> = entries
-        .iter()
-        .filter_map(|e| match &e.tx.body().kind {
-            Kind::Grant(g) => Some(g.grantee),
-            Kind::RecordAccess(a) => Some(a.org),
-            _ => None,
-        })
-        .collect();
-    orgs.sort();
-    orgs.dedup();
-    let cp = checkpoint.checkpoint();
-    let mut names = Names::new();
-    for org in orgs {
-        let (entry, proof) = client.org(&org, cp.size).await?;
-        if proof
-            .verify(
-                cp.state_root,
-                &org_key(&org),
-                entry.as_ref().map(|e| e.value_hash()),
-            )
-            .is_err()
-        {
-            return Err(CaughtLying(format!(
-                "the directory entry of {org} does not match its proof"
-            ))
-            .into());
-        }
-        if let Some(entry) = entry.filter(|e| e.live) {
-            names.insert(org, (entry.record.kind, entry.record.name));
-        }
-    }
-    Ok(names)
-}
-
-fn name_of(names: &Names, org: &OrgId) -> String {
+fn name_of(names: &Directory, org: &OrgId) -> String {
     names.get(org).map_or_else(
         || format!("unregistered organisation {}", &org.to_string()[..8]),
-        |(_, n)| n.clone(),
+        |org| org.name.clone(),
     )
 }
 
@@ -239,7 +193,7 @@ fn print_text(
     checkpoint: &VerifiedCheckpoint,
     count: usize,
     accesses: &[AuditedAccess],
-    names: &Names,
+    names: &Directory,
     overdue: &[Outgoing],
     state: &LedgerState,
 ) {
@@ -279,7 +233,7 @@ fn print_json(
     checkpoint: &VerifiedCheckpoint,
     entries: &[assent_core::history::VerifiedEntry],
     accesses: &[AuditedAccess],
-    names: &Names,
+    names: &Directory,
     overdue: &[Outgoing],
     state: &LedgerState,
 ) -> Result<()> {

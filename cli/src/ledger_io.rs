@@ -75,35 +75,19 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-/// Queues the identity's `Enroll` (PROTOCOL §1: sent when the wallet first
-/// reaches the ledger) ahead of anything else, unless the wallet has seen
-/// its identity on the ledger or already queued one. A wallet restored on a
-/// new device may queue one the ledger refuses as already enrolled; that
-/// refusal is kept in the outbox and harms nothing.
+/// Queues the identity's `Enroll` on first contact (core's rule).
 pub fn queue_enroll(
     state: &mut LedgerState,
     wallet: &assent_core::wallet::WalletSecret,
     origin: &str,
 ) -> Result<()> {
-    use assent_core::tx::{Body, Enroll, Kind, SignedTx};
-    let identity = wallet.identities()[0];
-    let key_text = wallet.primary_public_key().to_string();
-    let seen = state.histories.get(&key_text).is_some_and(|h| h.count > 0);
-    let queued = state.outbox.items().iter().any(|o| o.kind == "Enroll");
-    if seen || queued {
-        return Ok(());
-    }
-    let next = wallet.next_commitment(identity)?;
-    let key = wallet.signing_key(identity)?;
-    let tx = SignedTx::sign(
-        &Body::new(
-            crate::consent_cmd::now(),
-            crate::consent_cmd::nonce(),
-            Kind::Enroll(Enroll { next }),
-        ),
-        &key,
+    let now = crate::consent_cmd::now();
+    assent_core::client::round::queue_enroll(
+        state,
+        wallet,
         origin,
-    );
-    state.outbox.push(&tx, crate::consent_cmd::now());
+        now,
+        crate::consent_cmd::nonce(),
+    )?;
     Ok(())
 }

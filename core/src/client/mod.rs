@@ -7,6 +7,7 @@
 //! to do with them (checkpoint memory, history sync, the outbox) is in
 //! [`sync`].
 
+pub mod round;
 pub mod sync;
 mod wire;
 
@@ -275,5 +276,24 @@ impl LedgerClient {
             .get_json(&format!("/api/v1/org/{org}?size={size}"), None)
             .await?;
         answer.decode()
+    }
+
+    /// The organisations the ledger lists (`GET /api/v1/orgs`), unproven:
+    /// for a search box only.
+    ///
+    /// # Errors
+    /// A transport error or a malformed answer.
+    pub async fn listing(&self) -> Result<Vec<(OrgId, String)>, ClientError> {
+        let listed: Vec<wire::ListedOrg> = self.get_json("/api/v1/orgs", None).await?;
+        listed
+            .into_iter()
+            .map(|o| {
+                let id = o
+                    .id
+                    .parse()
+                    .map_err(|_| ClientError::Malformed(format!("organisation id {:?}", o.id)))?;
+                Ok((id, o.name))
+            })
+            .collect()
     }
 }

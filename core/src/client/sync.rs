@@ -72,12 +72,21 @@ pub enum SyncError {
     /// The ledger's history answer does not hold together (kept).
     #[error("ledger caught lying: {0}")]
     History(#[from] HistoryError),
+    /// An organisation's directory entry does not match its map proof.
+    #[error("ledger caught lying: the directory entry of {org} does not match its proof")]
+    Directory {
+        /// Which organisation.
+        org: crate::ids::OrgId,
+    },
 }
 
 impl SyncError {
     /// Whether the ledger was caught lying (as opposed to being unreachable).
     pub fn caught_lying(&self) -> bool {
-        matches!(self, SyncError::Fork(_) | SyncError::History(_))
+        matches!(
+            self,
+            SyncError::Fork(_) | SyncError::History(_) | SyncError::Directory { .. }
+        )
     }
 }
 

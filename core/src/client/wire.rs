@@ -198,3 +198,10 @@ impl OrgAnswer {
         Ok((entry, proof))
     }
 }
+
+/// One row of `GET /api/v1/orgs` (unproven; the fields a search needs).
+#[derive(Deserialize)]
+pub(super) struct ListedOrg {
+    pub id: String,
+    pub name: String,
+}

@@ -1,0 +1,137 @@
+//! One round of a wallet with its ledger, as the CLI and the app both run it:
+//! queue the identity's `Enroll` on first contact, move the checkpoint
+//! forward, send the outbox, sync and verify the history, follow receipts;
+//! then prove the directory entries of the organisations the history names.
+//! Each step is one of [`sync`](super::sync)'s; this only orders them.
+
+use super::sync::{self, LedgerState, SyncError};
+use super::{ClientError, LedgerClient};
+use crate::ids::{IdentityId, OrgId};
+use crate::keys::SigningKey;
+use crate::outbox::Outgoing;
+use crate::replica::org_key;
+use crate::state::OrgRecord;
+use crate::trust::VerifiedCheckpoint;
+use crate::tx::{Body, Enroll, Kind, SignedTx};
+use crate::wallet::{WalletError, WalletSecret};
+use std::collections::BTreeMap;
+
+/// Organisations' directory entries, each proven by a map proof at one
+/// checkpoint. Only live entries are kept: a retired organisation has no name.
+pub type Directory = BTreeMap<OrgId, OrgRecord>;
+
+/// What one [`round`] established.
+#[derive(Debug)]
+pub struct Round {
+    /// The quorum-cosigned checkpoint now held.
+    pub checkpoint: VerifiedCheckpoint,
+    /// The wallet's transactions whose promised inclusion is overdue.
+    pub overdue: Vec<Outgoing>,
+}
+
+/// Queues the primary identity's `Enroll` (PROTOCOL §1: sent when the wallet
+/// first reaches the ledger) ahead of anything else, unless its history was
+/// seen or an `Enroll` is already queued. Returns whether one was queued.
+///
+/// A wallet restored on a new device may queue one the ledger refuses as
+/// already enrolled; that refusal stays in the outbox and harms nothing.
+///
+/// # Errors
+/// Only for an identity whose keys cannot be derived.
+pub fn queue_enroll(
+    state: &mut LedgerState,
+    wallet: &WalletSecret,
+    origin: &str,
+    now: u64,
+    nonce: [u8; 8],
+) -> Result<bool, WalletError> {
+    let identity = wallet.identities()[0];
+    let key_text = wallet.primary_public_key().to_string();
+    let seen = state.histories.get(&key_text).is_some_and(|h| h.count > 0);
+    let queued = state.outbox.items().iter().any(|o| o.kind == "Enroll");
+    if seen || queued {
+        return Ok(false);
+    }
+    let next = wallet.next_commitment(identity)?;
+    let key = wallet.signing_key(identity)?;
+    let body = Body::new(now, nonce, Kind::Enroll(Enroll { next }));
+    state.outbox.push(&SignedTx::sign(&body, &key, origin), now);
+    Ok(true)
+}
+
+/// Refreshes the checkpoint, sends the outbox, syncs `identity`'s history
+/// (reporting `progress(done, total)`), and follows receipts.
+///
+/// # Errors
+/// As [`sync::refresh`] and [`sync::sync_history`]; what was learned before
+/// the error stays in `state`, evidence of a lie included.
+pub async fn round(
+    client: &LedgerClient,
+    state: &mut LedgerState,
+    identity: &IdentityId,
+    key: &SigningKey,
+    now: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Round, SyncError> {
+    let checkpoint = sync::refresh(client, state, now).await?;
+    sync::flush(client, &mut state.outbox, now).await;
+    sync::sync_history(client, state, identity, key, &checkpoint, now, progress).await?;
+    let overdue = sync::follow(client, &mut state.outbox, &checkpoint, now).await;
+    Ok(Round {
+        checkpoint,
+        overdue,
+    })
+}
+
+/// The directory entries of `orgs` at `checkpoint`, each checked against its
+/// map proof: a name the ledger cannot prove is never shown.
+///
+/// # Errors
+/// [`SyncError::Directory`] when an entry does not match its proof (the
+/// ledger lied); [`SyncError::Client`] when one cannot be fetched.
+pub async fn proven_directory(
+    client: &LedgerClient,
+    checkpoint: &VerifiedCheckpoint,
+    orgs: impl IntoIterator<Item = OrgId>,
+) -> Result<Directory, SyncError> {
+    let cp = checkpoint.checkpoint();
+    let mut wanted: Vec<OrgId> = orgs.into_iter().collect();
+    wanted.sort();
+    wanted.dedup();
+    let mut directory = Directory::new();
+    for org in wanted {
+        let (entry, proof) = client.org(&org, cp.size).await?;
+        proof
+            .verify(
+                cp.state_root,
+                &org_key(&org),
+                entry.as_ref().map(|e| e.value_hash()),
+            )
+            .map_err(|_| SyncError::Directory { org })?;
+        if let Some(entry) = entry.filter(|e| e.live) {
+            directory.insert(org, entry.record);
+        }
+    }
+    Ok(directory)
+}
+
+/// The organisations named by grants and access records among `entries`.
+pub fn named_orgs(entries: &[crate::history::VerifiedEntry]) -> Vec<OrgId> {
+    entries
+        .iter()
+        .filter_map(|e| match &e.tx.body().kind {
+            Kind::Grant(g) => Some(g.grantee),
+            Kind::RecordAccess(a) => Some(a.org),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Organisations the ledger lists for a search box. The list is *not*
+/// proven: pick from it, then show only what [`proven_directory`] proves.
+///
+/// # Errors
+/// A transport error or a malformed answer.
+pub async fn listed_orgs(client: &LedgerClient) -> Result<Vec<(OrgId, String)>, ClientError> {
+    client.listing().await
+}
