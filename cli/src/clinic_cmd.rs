@@ -7,8 +7,9 @@ use crate::ledger_io::{self, LedgerArgs};
 use crate::qr_cmd::{read_code, Output};
 use crate::wallet_dir::WalletDir;
 use anyhow::{bail, Result};
+use assent_core::client::round;
 use assent_core::client::sync;
-use assent_core::clinic::{check_online, scan, Verdict};
+use assent_core::clinic::scan;
 use assent_core::codes::{AccessMode, EmergencyReason, Purpose, ResourceType};
 use assent_core::ids::{GrantId, IdentityId, OrgId};
 use assent_core::keys::PublicKey;
@@ -140,33 +141,17 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
             .as_deref()
             .map(assent_core::keyfile::read)
             .transpose()?;
-        let grant = GrantId(code.grant().id().0);
         let path = ledger_io::state_path(dir);
         let mut state = ledger_io::load_state(&path)?;
-        let rt = ledger_io::runtime()?;
-        let online = rt.block_on(async {
-            let checkpoint = sync::refresh(&client, &mut state, now()).await?;
-            let size = checkpoint.checkpoint().size;
-            let reader = key.as_ref().map(|k| (k, now()));
-            let (status, proof) = client.grant_status(&grant, size, reader).await?;
-            Ok::<_, anyhow::Error>((checkpoint, status, proof))
-        });
+        verdict = ledger_io::runtime()?.block_on(round::check_grant_online(
+            &client,
+            &mut state,
+            code,
+            verdict,
+            key.as_ref(),
+            now(),
+        ));
         ledger_io::save_state(&path, &state)?;
-        verdict = match online {
-            Ok((checkpoint, status, proof)) => check_online(
-                verdict,
-                &grant,
-                &checkpoint,
-                client.policy().max_view_age,
-                now(),
-                status,
-                &proof,
-            ),
-            Err(e) if verdict.is_valid() => Verdict::Unknown {
-                why: format!("the ledger could not be checked: {e:#}"),
-            },
-            Err(_) => verdict,
-        };
     }
     if args.json {
         let out = serde_json::json!({

@@ -135,3 +135,43 @@ pub fn named_orgs(entries: &[crate::history::VerifiedEntry]) -> Vec<OrgId> {
 pub async fn listed_orgs(client: &LedgerClient) -> Result<Vec<(OrgId, String)>, ClientError> {
     client.listing().await
 }
+
+/// The clinic's online step after an offline verdict: move the checkpoint
+/// memory forward, fetch the grant's status proof at that checkpoint (as
+/// `reader`, where the ledger asks readers to sign), and let
+/// [`clinic::check_online`](crate::clinic::check_online) decide. A ledger
+/// that cannot be asked turns a `valid` into `unknown`, never the reverse.
+pub async fn check_grant_online(
+    client: &LedgerClient,
+    state: &mut LedgerState,
+    code: &crate::qr::GrantCode,
+    offline: crate::clinic::Verdict,
+    reader: Option<&SigningKey>,
+    now: u64,
+) -> crate::clinic::Verdict {
+    use crate::clinic::{check_online, Verdict};
+    let grant = crate::ids::GrantId(code.grant().id().0);
+    let online = async {
+        let checkpoint = sync::refresh(client, state, now).await?;
+        let size = checkpoint.checkpoint().size;
+        let (status, proof) = client
+            .grant_status(&grant, size, reader.map(|k| (k, now)))
+            .await?;
+        Ok::<_, SyncError>((checkpoint, status, proof))
+    };
+    match online.await {
+        Ok((checkpoint, status, proof)) => check_online(
+            offline,
+            &grant,
+            &checkpoint,
+            client.policy().max_view_age,
+            now,
+            status,
+            &proof,
+        ),
+        Err(e) if offline.is_valid() => Verdict::Unknown {
+            why: format!("the ledger could not be checked: {e}"),
+        },
+        Err(_) => offline,
+    }
+}
