@@ -79,6 +79,10 @@ enum Command {
         /// Origins allowed to call the API from a browser.
         #[arg(long = "cors-origin")]
         cors_origins: Vec<String>,
+        /// Stop when standard input closes (an app that starts the demo as
+        /// its child uses this, so the demo never outlives it)
+        #[arg(long)]
+        stop_with_stdin: bool,
     },
     /// Make a key file and print its C2SP vkey.
     Keygen {
@@ -197,7 +201,18 @@ async fn main() -> Result<()> {
             data,
             listen,
             cors_origins,
-        } => demo::run(&data, &listen, cors_origins).await?,
+            stop_with_stdin,
+        } => {
+            if stop_with_stdin {
+                std::thread::spawn(|| {
+                    use std::io::Read;
+                    let mut sink = [0u8; 64];
+                    while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+                    std::process::exit(0);
+                });
+            }
+            demo::run(&data, &listen, cors_origins).await?
+        }
         Command::Keygen { out, name, kind } => {
             let key = keyfile::generate(&out)?;
             let kind = if kind == "checkpoint" {

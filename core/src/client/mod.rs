@@ -297,3 +297,24 @@ impl LedgerClient {
             .collect()
     }
 }
+
+/// Fetches a small text file (an app's deployment settings, for instance);
+/// no ledger rules apply to it.
+///
+/// # Errors
+/// [`ClientError::Unreachable`] or [`ClientError::Refused`].
+pub async fn fetch_text(url: &str) -> Result<String, ClientError> {
+    let unreachable = |e: reqwest::Error| ClientError::Unreachable {
+        url: url.to_owned(),
+        reason: e.to_string(),
+    };
+    let response = reqwest::get(url).await.map_err(unreachable)?;
+    if !response.status().is_success() {
+        return Err(ClientError::Refused {
+            status: response.status().as_u16(),
+            code: "not_found".into(),
+            message: format!("{url} answered {}", response.status()),
+        });
+    }
+    response.text().await.map_err(unreachable)
+}

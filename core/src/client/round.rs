@@ -175,3 +175,47 @@ pub async fn check_grant_online(
         Err(_) => offline,
     }
 }
+
+/// Why a consent request must not be answered.
+#[derive(Debug, thiserror::Error)]
+pub enum RequestRefusal {
+    /// The ledger could not be checked, or lied.
+    #[error(transparent)]
+    Sync(#[from] SyncError),
+    /// The checkpoint held is older than the trust policy allows.
+    #[error("the ledger view is stale; the organisation cannot be checked now")]
+    Stale,
+    /// The organisation named is not (or no longer) registered.
+    #[error("the request names organisation {0}, which is not registered: do not answer it")]
+    NotRegistered(OrgId),
+    /// The signer is not one of the organisation's current keys.
+    #[error("the request was not signed by a current key of {0}: do not answer it")]
+    NotItsKey(String),
+}
+
+/// Checks who sent a consent request: at a fresh quorum checkpoint, the
+/// organisation it names is registered (proven by a map proof) and the
+/// request's signer is one of its current keys. Returns its directory entry.
+///
+/// # Errors
+/// A [`RequestRefusal`] saying why the request must not be answered.
+pub async fn check_request(
+    client: &LedgerClient,
+    state: &mut LedgerState,
+    request: &crate::qr::SignedRequest,
+    now: u64,
+) -> Result<OrgRecord, RequestRefusal> {
+    let checkpoint = sync::refresh(client, state, now).await?;
+    if !checkpoint.is_fresh(now, client.policy().max_view_age) {
+        return Err(RequestRefusal::Stale);
+    }
+    let org = request.request().org;
+    let mut directory = proven_directory(client, &checkpoint, [org]).await?;
+    let record = directory
+        .remove(&org)
+        .ok_or(RequestRefusal::NotRegistered(org))?;
+    if !record.keys.contains(&request.signer()) {
+        return Err(RequestRefusal::NotItsKey(record.name));
+    }
+    Ok(record)
+}

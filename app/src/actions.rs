@@ -1,0 +1,334 @@
+//! What the screens ask for: each action reads the state, calls
+//! `assent-core` (rules, signing, the ledger client), and writes back the
+//! result. No rule is decided here.
+
+use crate::model::{keys, CheckpointSummary, Keeper, WalletMeta};
+use crate::platform::{now, SecretHome};
+use crate::state::{AppState, Persist};
+use assent_core::audit::audit;
+use assent_core::client::round;
+use assent_core::client::sync;
+use assent_core::clinic::{self, Verdict};
+use assent_core::ids::{DelegationId, GrantId, IdentityId, OrgId};
+use assent_core::keys::{MnemonicPhrase, PublicKey};
+use assent_core::keystore::{OsKeystore, SecretStore};
+use assent_core::qr::GrantCode;
+use assent_core::scope::{Period, Scope};
+use assent_core::tx::{Body, Delegate, Grant, Kind, Powers, Revoke, RevokeDelegation, SignedTx};
+use assent_core::vault::{self, KdfParams, Passphrase};
+use assent_core::wallet::{WalletId, WalletSecret};
+use data_encoding::BASE64;
+use dioxus::prelude::*;
+use rand_core::{OsRng, RngCore};
+use std::rc::Rc;
+
+fn nonce() -> [u8; 8] {
+    let mut n = [0u8; 8];
+    OsRng.fill_bytes(&mut n);
+    n
+}
+
+/// Keeps a new wallet's secret (keystore, or a vault under `passphrase`),
+/// records its public description and unlocks it.
+///
+/// # Errors
+/// A plain message; nothing is stored on error.
+pub fn keep_wallet(
+    app: &mut AppState,
+    mnemonic: MnemonicPhrase,
+    home: &SecretHome,
+    passphrase: Option<String>,
+) -> Result<(), String> {
+    let secret = WalletSecret::new(mnemonic, None);
+    let wallet_id = WalletId::generate(&mut OsRng);
+    let keeper = match home {
+        SecretHome::Keystore { .. } => {
+            let store = OsKeystore::open().map_err(|e| e.to_string())?;
+            store
+                .create(&wallet_id, &secret)
+                .map_err(|e| e.to_string())?;
+            Keeper::Keystore {
+                name: store.name().into(),
+            }
+        }
+        SecretHome::Vault { .. } => {
+            let passphrase = passphrase.ok_or("choose a passphrase for the vault")?;
+            let sealed = vault::seal_wallet(
+                &secret,
+                &Passphrase::new(passphrase),
+                KdfParams::DEFAULT,
+                &mut OsRng,
+            )
+            .map_err(|e| e.to_string())?;
+            app.store.put(keys::VAULT, &BASE64.encode(&sealed))?;
+            Keeper::Vault
+        }
+    };
+    app.meta.set(Some(WalletMeta {
+        wallet_id: wallet_id.to_string(),
+        public_key: secret.primary_public_key().to_string(),
+        keeper,
+    }));
+    app.persist(Persist::Meta);
+    app.wallet.set(Some(Rc::new(secret)));
+    Ok(())
+}
+
+/// Opens the wallet's secret from its keeper (`passphrase` for a vault).
+///
+/// # Errors
+/// A plain message: wrong passphrase, keystore unavailable, or a secret that
+/// does not match the wallet's public key.
+pub fn unlock(app: &mut AppState, passphrase: Option<String>) -> Result<(), String> {
+    let meta = app.meta.read().clone().ok_or("there is no wallet yet")?;
+    let secret = match &meta.keeper {
+        Keeper::Keystore { .. } => {
+            let id: WalletId = meta
+                .wallet_id
+                .parse()
+                .map_err(|e: assent_core::wallet::WalletError| e.to_string())?;
+            OsKeystore::open()
+                .and_then(|s| s.load(&id))
+                .map_err(|e| e.to_string())?
+        }
+        Keeper::Vault => {
+            let text = app.store.get(keys::VAULT).ok_or("the vault is missing")?;
+            let bytes = BASE64
+                .decode(text.trim().as_bytes())
+                .map_err(|_| "the vault is damaged")?;
+            let passphrase = passphrase.ok_or("enter your passphrase")?;
+            vault::open_wallet(&bytes, &Passphrase::new(passphrase)).map_err(|e| match e {
+                vault::VaultError::DecryptionFailed => {
+                    "that passphrase does not open this vault".to_string()
+                }
+                other => other.to_string(),
+            })?
+        }
+    };
+    if secret.primary_public_key().to_string() != meta.public_key {
+        return Err("the stored secret belongs to another wallet".into());
+    }
+    app.wallet.set(Some(Rc::new(secret)));
+    Ok(())
+}
+
+/// An encrypted backup of the unlocked wallet under `passphrase` (the vault
+/// format), base64.
+///
+/// # Errors
+/// A plain message.
+pub fn backup(app: &AppState, passphrase: String) -> Result<String, String> {
+    let wallet = app.wallet.read().clone().ok_or("unlock the wallet first")?;
+    let sealed = vault::seal_wallet(
+        &wallet,
+        &Passphrase::new(passphrase),
+        KdfParams::DEFAULT,
+        &mut OsRng,
+    )
+    .map_err(|e| e.to_string())?;
+    Ok(BASE64.encode(&sealed))
+}
+
+/// One round with the ledger: enroll on first contact, refresh, send,
+/// verify the history with progress, follow receipts; then audit every
+/// access with core's policy engine and prove the names shown.
+pub async fn sync_round(mut app: AppState) {
+    let Some(wallet) = app.wallet.read().clone() else {
+        return;
+    };
+    let client = match app.settings.read().client() {
+        Ok(c) => c,
+        Err(e) => {
+            app.view.write().offline = Some(e);
+            return;
+        }
+    };
+    let origin = client.policy().origin.clone();
+    let Ok(key) = wallet.signing_key(wallet.identities()[0]) else {
+        return;
+    };
+    let identity = IdentityId(wallet.primary_public_key());
+    {
+        let mut view = app.view.write();
+        view.busy = true;
+        view.progress = None;
+    }
+    let mut state = app.ledger.read().clone();
+    let _ = round::queue_enroll(&mut state, &wallet, &origin, now(), nonce());
+    let mut view_signal = app.view;
+    let mut progress = move |done: u64, total: u64| {
+        view_signal.write().progress = Some((done, total));
+    };
+    let result = round::round(&client, &mut state, &identity, &key, now(), &mut progress).await;
+    let outcome = match result {
+        Ok(done) => {
+            let entries = sync::stored_entries(&state, &identity, &origin).unwrap_or_default();
+            let mut orgs = round::named_orgs(&entries);
+            orgs.extend(
+                app.records
+                    .read()
+                    .grants(&origin)
+                    .iter()
+                    .map(|g| g.grant.grantee),
+            );
+            match round::proven_directory(&client, &done.checkpoint, orgs).await {
+                Ok(directory) => {
+                    let kinds: Vec<_> = directory.iter().map(|(id, o)| (*id, o.kind)).collect();
+                    let accesses = audit(&identity, &entries, kinds);
+                    let cp = done.checkpoint.checkpoint();
+                    let mut view = app.view.write();
+                    view.checkpoint = Some(CheckpointSummary {
+                        size: cp.size,
+                        cosigned: done.checkpoint.cosigned_by().len(),
+                        validators: client.policy().validators.len(),
+                        needed: done.checkpoint.threshold(),
+                        at: done.checkpoint.quorum_time(),
+                    });
+                    view.verified = entries.len();
+                    view.accesses = accesses;
+                    view.directory = directory;
+                    view.overdue = done.overdue;
+                    view.offline = None;
+                    view.lie = None;
+                    Ok(())
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = outcome {
+        let mut view = app.view.write();
+        if e.caught_lying() {
+            view.lie = Some(e.to_string());
+        } else {
+            view.offline = Some(e.to_string());
+        }
+    }
+    // Keep whatever was learned, evidence of a lie included.
+    app.ledger.set(state);
+    app.persist(Persist::Ledger);
+    let mut view = app.view.write();
+    view.busy = false;
+    view.progress = None;
+}
+
+/// Fetches the organisations the ledger lists (for the wizard's search).
+pub async fn load_listing(mut app: AppState) {
+    let Ok(client) = app.settings.read().client() else {
+        return;
+    };
+    match round::listed_orgs(&client).await {
+        Ok(list) => app.view.write().listing = list,
+        Err(e) => app.view.write().offline = Some(e.to_string()),
+    }
+}
+
+/// Signs `kind` with the wallet's key, keeps it in the records and queues
+/// it in the outbox; then sends the outbox.
+///
+/// # Errors
+/// A plain message when the wallet is locked.
+pub fn sign_and_queue(app: &mut AppState, kind: Kind) -> Result<SignedTx, String> {
+    let wallet = app.wallet.read().clone().ok_or("unlock the wallet first")?;
+    let key = wallet
+        .signing_key(wallet.identities()[0])
+        .map_err(|e| e.to_string())?;
+    let origin = app.origin();
+    let tx = SignedTx::sign(&Body::new(now(), nonce(), kind), &key, &origin);
+    app.records.write().add_signed(&tx);
+    app.persist(Persist::Records);
+    {
+        let mut ledger = app.ledger.write();
+        let _ = round::queue_enroll(&mut ledger, &wallet, &origin, now(), nonce());
+        ledger.outbox.push(&tx, now());
+    }
+    app.persist(Persist::Ledger);
+    Ok(tx)
+}
+
+/// Sends the outbox now (after signing), then runs a round.
+pub async fn send_now(app: AppState) {
+    sync_round(app).await;
+}
+
+/// The terms of a grant from the wizard, for the patient or (with a
+/// delegation) for the patient a caregiver acts for.
+pub fn grant_kind(
+    grantee: OrgId,
+    scope: Scope,
+    request: Option<[u8; 16]>,
+    acting: Option<&SignedTx>,
+) -> Kind {
+    Kind::Grant(Grant {
+        grantee,
+        scope,
+        patient: acting.map(|d| IdentityId(d.signer())),
+        via: acting.map(|d| DelegationId(d.id().0)),
+        request,
+    })
+}
+
+/// A revocation of `grant`, carrying the grant's bytes while it may not be
+/// on the ledger yet (PROTOCOL §3).
+pub fn revoke_kind(grant: &SignedTx, included: bool) -> Kind {
+    let (patient, via) = match &grant.body().kind {
+        Kind::Grant(g) => (g.patient, g.via),
+        _ => (None, None),
+    };
+    Kind::Revoke(Revoke {
+        grant: GrantId(grant.id().0),
+        patient,
+        via,
+        embedded_grant: (!included).then(|| grant.bytes().to_vec()),
+    })
+}
+
+/// A delegation to `caregiver`.
+pub fn delegate_kind(
+    caregiver: PublicKey,
+    powers: Powers,
+    max_scope: Scope,
+    period: Period,
+) -> Kind {
+    Kind::Delegate(Delegate {
+        caregiver: IdentityId(caregiver),
+        powers,
+        max_scope,
+        period,
+    })
+}
+
+/// Ends a delegation and (as by default) the grants made under it.
+pub fn revoke_delegation_kind(delegation: &SignedTx) -> Kind {
+    Kind::RevokeDelegation(RevokeDelegation {
+        delegation: DelegationId(delegation.id().0),
+        cascade: true,
+    })
+}
+
+/// The clinic's scan: core's offline check, then its online status proof.
+pub async fn scan(mut app: AppState, text: String) -> (Option<GrantCode>, Verdict) {
+    let settings = app.settings.read().clone();
+    let origin = settings.origin();
+    let Some(clinic_org) = settings.clinic else {
+        return (
+            None,
+            Verdict::Unknown {
+                why: "choose the organisation this device scans for in Settings".into(),
+            },
+        );
+    };
+    let (code, offline) = clinic::scan(&text, &origin, &clinic_org, now());
+    let Some(code) = code else {
+        return (None, offline);
+    };
+    let Ok(client) = settings.client() else {
+        return (Some(code), offline);
+    };
+    let mut state = app.ledger.read().clone();
+    let verdict = round::check_grant_online(&client, &mut state, &code, offline, None, now()).await;
+    app.ledger.set(state);
+    app.persist(Persist::Ledger);
+    (Some(code), verdict)
+}

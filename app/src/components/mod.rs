@@ -1,0 +1,7 @@
+//! Pieces the screens share.
+
+pub mod chart;
+pub mod grant_card;
+pub mod progress;
+pub mod qr;
+pub mod shell;
