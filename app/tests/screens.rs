@@ -1,0 +1,310 @@
+//! Component tests: each screen rendered (dioxus-ssr) with test data, and
+//! assertions on what a person would see. No window, no browser, no ledger
+//! (the ledger settings are empty, so the screens say they cannot check).
+
+use assent_app::model::{Keeper, Records, WalletMeta};
+use assent_app::platform::MemoryStorage;
+use assent_app::state::AppState;
+use assent_app::Route;
+use assent_core::audit::{AuditedAccess, Flags};
+use assent_core::codes::{AccessMode, Action, OrgKind, Purpose, ResourceType};
+use assent_core::ids::{GrantId, IdentityId, OrgId};
+use assent_core::keys::MnemonicPhrase;
+use assent_core::policy::{Decision, DenyReason};
+use assent_core::scope::{Period, Provision, Scope};
+use assent_core::state::OrgRecord;
+use assent_core::tx::{AccessGround, Body, Grant, Kind, RecordAccess, SignedTx};
+use assent_core::wallet::WalletSecret;
+use dioxus::prelude::*;
+use rand_core::OsRng;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+const ORIGIN: &str = "local.assent.example";
+const NOW: u64 = 1_790_000_000;
+const CLINIC: OrgId = OrgId([7; 32]);
+
+type Setup = Box<dyn FnOnce(&mut AppState)>;
+
+thread_local! {
+    static SETUP: RefCell<Option<Setup>> = RefCell::new(None);
+    static PATH: RefCell<String> = RefCell::new("/".into());
+}
+
+/// Provides the state (with the fixture applied) and the router at PATH.
+#[component]
+fn Harness() -> Element {
+    use_context_provider(|| {
+        let mut app = AppState::load(Rc::new(MemoryStorage::default()), Default::default());
+        if let Some(setup) = SETUP.with(|s| s.borrow_mut().take()) {
+            setup(&mut app);
+        }
+        app
+    });
+    use_hook(|| {
+        let path = PATH.with(|p| p.borrow().clone());
+        dioxus::history::provide_history_context(Rc::new(
+            dioxus::history::MemoryHistory::with_initial_path(path),
+        ));
+    });
+    rsx! { Router::<Route> {} }
+}
+
+fn render(route: Route, setup: impl FnOnce(&mut AppState) + 'static) -> String {
+    SETUP.with(|s| *s.borrow_mut() = Some(Box::new(setup)));
+    PATH.with(|p| *p.borrow_mut() = route.to_string());
+    let mut dom = VirtualDom::new(Harness);
+    dom.rebuild_in_place();
+    dioxus_ssr::render(&dom)
+}
+
+fn wallet() -> WalletSecret {
+    WalletSecret::new(MnemonicPhrase::generate(&mut OsRng), None)
+}
+
+fn grant(wallet: &WalletSecret, purposes: &[Purpose], end: u64) -> SignedTx {
+    let key = wallet.signing_key(wallet.identities()[0]).unwrap();
+    let scope = Scope {
+        permit: Provision {
+            resource_types: [ResourceType::ALL[0]].into_iter().collect(),
+            actions: [Action::Access].into_iter().collect(),
+            purposes: purposes.iter().copied().collect(),
+            period: Some(Period {
+                start: NOW - 100,
+                end,
+            }),
+            ..Provision::default()
+        },
+        deny: Vec::new(),
+    };
+    let kind = Kind::Grant(Grant {
+        grantee: CLINIC,
+        scope,
+        patient: None,
+        via: None,
+        request: None,
+    });
+    SignedTx::sign(&Body::new(NOW - 100, [1; 8], kind), &key, ORIGIN)
+}
+
+/// A wallet that is open, with `records`.
+fn opened(wallet: WalletSecret, records: Records) -> impl FnOnce(&mut AppState) {
+    move |app: &mut AppState| {
+        app.meta.set(Some(WalletMeta {
+            wallet_id: "00".repeat(16),
+            public_key: wallet.primary_public_key().to_string(),
+            keeper: Keeper::Vault,
+        }));
+        app.wallet.set(Some(Rc::new(wallet)));
+        app.records.set(records);
+        app.view.write().directory.insert(
+            CLINIC,
+            OrgRecord {
+                kind: OrgKind::Clinic,
+                keys: Vec::new(),
+                name: "Riverside Clinic".into(),
+                endpoints: Vec::new(),
+            },
+        );
+    }
+}
+
+use assent_core::codes::Code;
+
+#[test]
+fn a_new_install_starts_onboarding_with_create_and_restore() {
+    let html = render(Route::Home {}, |_| {});
+    assert!(html.contains("Create a new wallet"), "{html}");
+    assert!(html.contains("Restore from my 24 words"));
+    // No navigation before a wallet exists.
+    assert!(!html.contains("Access history"));
+}
+
+#[test]
+fn a_locked_vault_wallet_asks_for_its_passphrase() {
+    let html = render(Route::Home {}, |app| {
+        app.meta.set(Some(WalletMeta {
+            wallet_id: "00".repeat(16),
+            public_key: "x".into(),
+            keeper: Keeper::Vault,
+        }));
+    });
+    assert!(html.contains("Unlock your wallet"), "{html}");
+    assert!(html.contains("encrypted vault"));
+    assert!(
+        html.contains(r#"for="unlock-pass""#),
+        "the field is labelled"
+    );
+}
+
+#[test]
+fn home_shows_live_grants_as_cards_and_hides_expired_ones() {
+    let w = wallet();
+    let mut records = Records::default();
+    let far = assent_app::platform::now() + 86_400 * 30;
+    records.add_signed(&grant(&w, &[Purpose::Treat], far));
+    records.add_signed(&grant(&w, &[Purpose::ALL[1]], NOW - 10));
+    let html = render(Route::Home {}, opened(w, records));
+    assert_eq!(
+        html.matches(r#"data-testid="grant-card""#).count(),
+        1,
+        "{html}"
+    );
+    assert!(
+        html.contains("Riverside Clinic"),
+        "grantee name from the directory"
+    );
+    assert!(html.contains(Purpose::Treat.describe()));
+    assert!(
+        html.contains("not sent from this device"),
+        "ledger status shown"
+    );
+    assert!(
+        html.contains("Not checked with the ledger"),
+        "an unreachable ledger is said"
+    );
+}
+
+#[test]
+fn home_raises_an_alert_for_an_access_no_grant_covers() {
+    let w = wallet();
+    let patient = IdentityId(w.primary_public_key());
+    let setup = opened(w, Records::default());
+    let html = render(Route::Home {}, move |app| {
+        setup(app);
+        app.view.write().accesses.push(AuditedAccess {
+            index: 12,
+            recorded: NOW,
+            access: RecordAccess {
+                org: CLINIC,
+                patient,
+                ground: AccessGround::Grant(GrantId([9; 32])),
+                resources: vec![(ResourceType::ALL[0], 2)],
+                purpose: Purpose::Treat,
+                accessed_at: NOW,
+                basis: Some(10),
+                mode: AccessMode::Person,
+                actor: None,
+            },
+            decision: Decision::Deny(DenyReason::NoGrant),
+            flags: Flags::default(),
+        });
+    });
+    assert!(html.contains(r#"class="alert uncovered""#), "{html}");
+    assert!(html.contains("Riverside Clinic"));
+}
+
+#[test]
+fn grant_detail_shows_scope_in_words_a_qr_code_and_revoke() {
+    let w = wallet();
+    let g = grant(&w, &[Purpose::Treat], assent_app::platform::now() + 86_400);
+    let id = g.id().to_string();
+    let mut records = Records::default();
+    records.add_signed(&g);
+    let html = render(Route::GrantDetail { id }, opened(w, records));
+    assert!(html.contains("Grant to Riverside Clinic"), "{html}");
+    assert!(html.contains("May use:"), "scope in plain words");
+    assert!(html.contains("<svg"), "QR drawn");
+    assert!(html.contains("AS1:"), "QR text shown");
+    assert!(html.contains("Revoke this grant"));
+}
+
+#[test]
+fn the_wizard_leaves_sensitive_labels_off_and_explains_them() {
+    let html = render(Route::Wizard {}, opened(wallet(), Records::default()));
+    assert!(
+        html.contains("Sensitive information (left out unless you include it)"),
+        "{html}"
+    );
+    for label in assent_core::codes::SecurityLabel::ALL {
+        assert!(html.contains(&format!("Include {}", label.describe())));
+    }
+    // Purpose "treatment" is pre-ticked; no label is.
+    let sensitive = html
+        .split("Sensitive information")
+        .nth(1)
+        .unwrap()
+        .split("What for")
+        .next()
+        .unwrap();
+    assert!(
+        !sensitive.contains("checked"),
+        "labels start unticked: {sensitive}"
+    );
+    assert!(html.contains("Review"));
+}
+
+#[test]
+fn history_marks_each_entry_verified_with_its_verdict() {
+    let w = wallet();
+    let patient = IdentityId(w.primary_public_key());
+    let setup = opened(w, Records::default());
+    let html = render(Route::History {}, move |app| {
+        setup(app);
+        let mut view = app.view.write();
+        view.verified = 3;
+        for (i, decision) in [
+            Decision::Permit {
+                grant: GrantId([1; 32]),
+            },
+            Decision::Deny(DenyReason::NoGrant),
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            view.accesses.push(AuditedAccess {
+                index: i as u64,
+                recorded: NOW + i as u64,
+                access: RecordAccess {
+                    org: CLINIC,
+                    patient,
+                    ground: AccessGround::Grant(GrantId([1; 32])),
+                    resources: vec![(ResourceType::ALL[0], 1)],
+                    purpose: Purpose::Treat,
+                    accessed_at: NOW + 86_400 * i as u64,
+                    basis: Some(5),
+                    mode: AccessMode::Person,
+                    actor: None,
+                },
+                decision,
+                flags: Flags::default(),
+            });
+        }
+    });
+    assert!(html.contains(r#"data-verdict="covered""#), "{html}");
+    assert!(html.contains(r#"data-verdict="no_grant""#));
+    assert_eq!(html.matches("✓ verified").count(), 2);
+    assert!(
+        html.contains(r#"data-testid="access-chart""#),
+        "chart drawn"
+    );
+    assert!(html.contains("3 entries of your history verified"));
+}
+
+#[test]
+fn caregiving_shows_my_key_and_no_delegations_yet() {
+    let w = wallet();
+    let key = w.primary_public_key().to_string();
+    let html = render(Route::Caregiving {}, opened(w, Records::default()));
+    assert!(html.contains(&key), "{html}");
+    assert!(html.contains("Nobody may act for you."));
+    assert!(html.contains("No patient has delegated to you."));
+}
+
+#[test]
+fn clinic_mode_needs_no_wallet_and_offers_image_and_text() {
+    let html = render(Route::Clinic {}, |_| {});
+    assert!(html.contains("Clinic: verify a grant"), "{html}");
+    assert!(html.contains(r#"type="file""#));
+    assert!(html.contains("starts with AS1:"));
+}
+
+#[test]
+fn settings_refuse_to_show_words_without_reconfirming() {
+    let w = wallet();
+    let first_word = w.mnemonic().words()[0].to_string();
+    let html = render(Route::SettingsScreen {}, opened(w, Records::default()));
+    assert!(html.contains("Type SHOW to see your 24 words"), "{html}");
+    assert!(!html.contains(&format!(">{first_word} ")), "words hidden");
+    assert!(html.contains("no trust policy is set"));
+}
