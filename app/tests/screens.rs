@@ -161,7 +161,7 @@ fn home_shows_live_grants_as_cards_and_hides_expired_ones() {
     );
     assert!(
         html.contains("Not checked with the ledger"),
-        "an unreachable ledger is said"
+        "an unreachable ledger is said: {html}"
     );
 }
 

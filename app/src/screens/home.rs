@@ -46,7 +46,8 @@ pub fn alerts(app: &crate::state::AppState) -> Vec<Alert> {
             text: a.explain(&view.org_name(&a.access.org)),
         });
     }
-    if let Some(off) = &view.offline {
+    let unset = app.settings.read().client().err();
+    if let Some(off) = view.offline.as_ref().or(unset.as_ref()) {
         out.push(Alert {
             kind: "offline",
             text: format!("Not checked with the ledger: {off}"),
