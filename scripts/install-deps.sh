@@ -6,7 +6,18 @@ set -euo pipefail
 # pkg-config + libdbus-1-dev: keyring's Secret Service backend links libdbus.
 # dbus + gnome-keyring: a real Secret Service for the keystore tests
 # (scripts/with-keystore.sh starts a private one).
-APT_PACKAGES=(build-essential pkg-config libdbus-1-dev dbus gnome-keyring)
+# libwebkit2gtk-4.1-dev libxdo-dev libssl-dev: the desktop app (Dioxus on
+#   wry/webkit2gtk; libssl-dev because dioxus-desktop's devtools link it).
+# xvfb imagemagick tesseract-ocr fonts-dejavu-core: the desktop app in a real
+#   window on a headless machine, its screenshot, and reading that back.
+# chromium: the web app's end-to-end test in a real browser (Playwright).
+# zbar-tools: an independent QR decoder to check the app's codes against.
+APT_PACKAGES=(build-essential pkg-config libdbus-1-dev dbus gnome-keyring
+  libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
+  xvfb imagemagick tesseract-ocr fonts-dejavu-core
+  chromium zbar-tools)
+# Node.js runs the browser test; any recent one will do (Debian's or another).
+command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test of the workspace, with a real OS keystore (a private Secret
-# Service) so the keystore tests run against a real backend, not a mock.
+# Runs every test: the workspace's cargo tests with a real OS keystore (a
+# private Secret Service), then the web app in a real browser against a real
+# local consortium, then the desktop app in a real window under Xvfb.
 # Ends with one line totalling every test binary's results.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,4 +12,6 @@ status=0
 bash scripts/with-keystore.sh cargo test --workspace --locked 2>&1 | tee "$log" || status=$?
 awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
      END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
+bash scripts/web-e2e.sh || { echo "web end-to-end test: FAILED" >&2; status=1; }
+bash scripts/desktop-smoke.sh || { echo "desktop smoke test: FAILED" >&2; status=1; }
 exit "$status"

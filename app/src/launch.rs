@@ -32,7 +32,8 @@ pub fn Root() -> Element {
     let defaults = DEFAULTS.get().cloned().unwrap_or_default();
     #[cfg(not(target_arch = "wasm32"))]
     use_effect(|| {
-        if let Some(at) = STARTED.get() {
+        let measure = std::env::var_os("ASSENT_MEASURE_START").is_some();
+        if let (true, Some(at)) = (measure, STARTED.get()) {
             // Printed once the first screen is on the page.
             println!("first screen after {} ms", at.elapsed().as_millis());
             if std::env::var_os("ASSENT_EXIT_AFTER_FIRST_SCREEN").is_some() {
