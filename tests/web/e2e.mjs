@@ -1,0 +1,238 @@
+// The Assent web app end to end, in a real browser (Debian's chromium through
+// playwright-core) against a real local consortium (`assent-ledger demo`),
+// all through the app's own screens. The clinic's side is checked
+// independently: the QR image is decoded outside the app (jsQR, and zbarimg
+// when installed) and the grant is verified with the `assent` CLI.
+//
+// Run by scripts/web-e2e.sh, which starts the ledger and the web server and
+// passes everything in the environment:
+//   APP_URL, LEDGER_URL, TRUST (trust.toml path), ORG_ID (Riverside Clinic),
+//   CLINIC_KEY (its key file), ASSENT_BIN (the CLI), CLI_WALLET (a folder for
+//   the CLI's ledger state), SHOTS (screenshot folder), CHROMIUM (optional).
+// Exits non-zero with a message naming the step that failed.
+
+import { chromium } from 'playwright-core';
+import { PNG } from 'pngjs';
+import jsQR from 'jsqr';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+const env = (name) => {
+  const v = process.env[name];
+  if (!v) throw new Error(`web-e2e: ${name} is not set (run scripts/web-e2e.sh)`);
+  return v;
+};
+const APP_URL = env('APP_URL');
+const LEDGER_URL = env('LEDGER_URL');
+const TRUST = env('TRUST');
+const ORG_ID = env('ORG_ID');
+const CLINIC_KEY = env('CLINIC_KEY');
+const ASSENT_BIN = env('ASSENT_BIN');
+const CLI_WALLET = env('CLI_WALLET');
+const SHOTS = env('SHOTS');
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ORG_NAME = 'Riverside Clinic';
+const PASSPHRASE = 'correct horse battery staple';
+
+mkdirSync(SHOTS, { recursive: true });
+const started = Date.now();
+const consoleErrors = [];
+let step = 'starting the browser';
+const log = (msg) => console.log(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${msg}`);
+const begin = (name) => { step = name; log(name); };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+class Failure extends Error {}
+const fail = (msg) => { throw new Failure(msg); };
+
+// `assent clinic …` as the clinic would run it, with its own state folder.
+function cli(args) {
+  const r = spawnSync(ASSENT_BIN, ['--wallet', CLI_WALLET, ...args], { encoding: 'utf8', timeout: 60_000 });
+  if (r.error) fail(`could not run ${ASSENT_BIN}: ${r.error.message}`);
+  return r;
+}
+
+function clinicScan(code) {
+  const r = cli(['clinic', 'scan', '--text', code, '--ledger', LEDGER_URL, '--trust', TRUST,
+    '--org', ORG_ID, '--key', CLINIC_KEY, '--json']);
+  try {
+    return JSON.parse(r.stdout);
+  } catch {
+    fail(`assent clinic scan printed no JSON (exit ${r.status}):\n${r.stdout}\n${r.stderr}`);
+  }
+}
+
+// Scans until the verdict is `want` (the ledger includes within a batch, but
+// the wallet sends asynchronously after signing).
+async function scanUntil(code, want, seconds) {
+  let last;
+  const deadline = Date.now() + seconds * 1000;
+  do {
+    last = clinicScan(code);
+    if (last.verdict === want) return last;
+    await sleep(500);
+  } while (Date.now() < deadline);
+  fail(`assent clinic scan said "${last.verdict}" (${last.reason}) for ${seconds} s, expected "${want}"`);
+}
+
+function decodePng(buffer) {
+  const png = PNG.sync.read(buffer);
+  const found = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height);
+  return found ? found.data : null;
+}
+
+function zbar(path) {
+  const r = spawnSync('zbarimg', ['--raw', '-q', path], { encoding: 'utf8' });
+  if (r.error) return undefined; // not installed
+  return r.status === 0 ? r.stdout.replace(/\n$/, '') : null;
+}
+
+const browser = await chromium.launch({
+  executablePath: CHROMIUM,
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu'],
+});
+const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+const page = await context.newPage();
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
+page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
+page.setDefaultTimeout(20_000);
+
+const shot = async (name, locator) => {
+  const path = join(SHOTS, `web-${name}.png`);
+  await (locator ?? page).screenshot({ path, ...(locator ? {} : { fullPage: true }) });
+  log(`screenshot ${path}`);
+  return path;
+};
+const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+
+try {
+  begin('open the page');
+  await page.goto(APP_URL);
+  await page.getByRole('button', { name: 'Create a new wallet' }).click({ timeout: 30_000 });
+
+  begin('write down the 24 words');
+  const words = (await page.locator('[data-testid=words] li').allTextContents()).map((w) => w.trim());
+  if (words.length !== 24) fail(`expected 24 words, the page showed ${words.length}: ${words.join(' ')}`);
+  await page.getByRole('button', { name: 'I wrote them down' }).click();
+
+  begin('type three words back');
+  const labels = await page.locator('label[for^="word-"]').allTextContents();
+  if (labels.length !== 3) fail(`expected three "Word N" fields, found ${labels.length}: ${labels.join(', ')}`);
+  for (const label of labels) {
+    const n = Number(/^Word (\d+)$/.exec(label.trim())?.[1]);
+    if (!(n >= 1 && n <= 24)) fail(`unexpected label "${label}"`);
+    await page.getByLabel(label.trim(), { exact: true }).fill(words[n - 1]);
+  }
+  await page.getByRole('button', { name: 'Continue' }).click();
+
+  begin('keep the wallet in a vault');
+  const keeper = await page.locator('[data-testid=keeper]').textContent();
+  if (!/vault/i.test(keeper)) fail(`the keep screen does not mention the vault: "${keeper}"`);
+  await page.getByLabel('Vault passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('The same passphrase again', { exact: true }).fill(PASSPHRASE);
+  const t0 = Date.now();
+  // Argon2id runs in wasm on the page's thread: the click may block a while.
+  await page.getByRole('button', { name: 'Finish' }).click({ timeout: 90_000 });
+  await page.getByRole('heading', { name: 'Your consent', level: 1 }).waitFor({ timeout: 90_000 });
+  log(`home shown ${((Date.now() - t0) / 1000).toFixed(1)} s after Finish (Argon2id in wasm)`);
+
+  begin('home checks with the ledger');
+  await page.locator('[data-testid=checkpoint]').waitFor({ timeout: 30_000 });
+  log(await page.locator('[data-testid=checkpoint]').textContent());
+  await shot('home');
+
+  begin('new grant to Riverside Clinic');
+  await nav('New grant');
+  const radio = page.getByRole('radio', { name: ORG_NAME, exact: true });
+  await radio.waitFor({ timeout: 30_000 });
+  await radio.check();
+  const sign = page.getByRole('button', { name: 'Sign and send' });
+  await sign.click();
+  await page.locator('.fullscreen-qr .qr-image svg').waitFor();
+  const code = await page.locator('textarea[data-testid=qr-text]').inputValue();
+  if (!code.startsWith('AS1:')) fail(`the code's text does not start with AS1: "${code.slice(0, 40)}…"`);
+  log(`grant code: ${code.length} characters`);
+  await shot('grant-qr');
+
+  begin('decode the QR image outside the app');
+  const qrPath = await shot('grant-qr-image', page.locator('.fullscreen-qr .qr-image'));
+  const qrPng = await page.locator('.fullscreen-qr .qr-image').screenshot();
+  const byJsqr = decodePng(qrPng);
+  if (byJsqr === null) fail(`jsQR found no QR code in ${qrPath}`);
+  if (byJsqr !== code) fail(`the QR image (jsQR) says "${byJsqr.slice(0, 60)}…", the text says "${code.slice(0, 60)}…"`);
+  const byZbar = zbar(qrPath);
+  if (byZbar === null) fail(`zbarimg found no QR code in ${qrPath}`);
+  if (byZbar !== undefined && byZbar !== code) fail(`the QR image (zbarimg) says "${byZbar.slice(0, 60)}…", the text says "${code.slice(0, 60)}…"`);
+  log(`QR image decodes to the same text (jsQR${byZbar === undefined ? '' : ' and zbarimg'})`);
+
+  begin('the clinic verifies the grant with the CLI');
+  const scanned = await scanUntil(code, 'valid', 20);
+  log(`assent clinic scan: ${scanned.verdict} (${scanned.reason}); grant ${scanned.grant}`);
+
+  begin('the clinic verifies the grant in the app (Clinic mode)');
+  await nav('Clinic mode');
+  const select = page.getByLabel('Organisation', { exact: true });
+  await select.locator('option', { hasText: ORG_NAME }).waitFor({ state: 'attached', timeout: 30_000 });
+  await select.selectOption({ label: ORG_NAME });
+  await page.getByLabel("Or paste the code's text").fill(code);
+  await page.getByRole('button', { name: 'Verify', exact: true }).click();
+  const verdict = page.locator('[data-testid=verdict] h2');
+  await verdict.waitFor({ timeout: 30_000 });
+  const word = await verdict.getAttribute('data-verdict');
+  if (word !== 'valid') fail(`clinic mode says "${word}": ${await page.locator('[data-testid=verdict]').innerText()}`);
+  await shot('clinic-valid');
+
+  begin('the clinic records an access with the CLI');
+  const rec = cli(['clinic', 'record-access', '--org', ORG_ID, '--key', CLINIC_KEY,
+    '--patient', scanned.patient_key, '--grant', scanned.grant, '--resource', 'Observation=2',
+    '--purpose', 'TREAT', '--ledger', LEDGER_URL, '--trust', TRUST]);
+  if (rec.status !== 0 || !/submitted/.test(rec.stdout)) fail(`assent clinic record-access failed (exit ${rec.status}):\n${rec.stdout}\n${rec.stderr}`);
+  log(rec.stdout.trim());
+
+  begin('the patient sees the access, verified and covered');
+  await nav('Access history');
+  const entry = page.locator('li[data-verdict=covered]', { hasText: 'verified' });
+  const verify = page.getByRole('button', { name: 'Verify again' });
+  const deadline = Date.now() + 45_000;
+  while (!(await entry.count())) {
+    if (Date.now() > deadline) fail('no access entry li[data-verdict=covered] with "verified" after 45 s of "Verify again"');
+    await verify.click({ timeout: 30_000 }); // enabled again once a round ends
+    await Promise.race([entry.first().waitFor({ timeout: 5_000 }).catch(() => {}), sleep(5_000)]);
+  }
+  log(`timeline: ${(await entry.first().innerText()).replace(/\s+/g, ' ')}`);
+  await shot('history');
+
+  begin('the patient revokes the grant');
+  await nav('Home');
+  await page.locator('[data-testid=grant-card]', { hasText: ORG_NAME }).getByRole('link', { name: /Open/ }).click();
+  await page.getByRole('heading', { name: `Grant to ${ORG_NAME}`, level: 1 }).waitFor();
+  await page.getByRole('button', { name: 'Revoke this grant…' }).click();
+  await page.getByRole('button', { name: 'Yes, revoke' }).click();
+
+  begin('the clinic sees the revocation (CLI)');
+  const revoked = await scanUntil(code, 'revoked', 20);
+  log(`assent clinic scan: ${revoked.verdict} (${revoked.reason})`);
+  await shot('revoked');
+
+  log(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  if (consoleErrors.length) log(`browser errors (not failures):\n  ${consoleErrors.join('\n  ')}`);
+  await browser.close();
+} catch (e) {
+  console.error(`\nweb-e2e FAILED at step "${step}": ${e instanceof Failure ? e.message : e.stack || e}`);
+  try {
+    console.error(`page: ${page.url()}`);
+    await page.screenshot({ path: join(SHOTS, 'web-failure.png'), fullPage: true });
+    console.error(`screenshot: ${join(SHOTS, 'web-failure.png')}`);
+    const body = await page.locator('body').innerHTML({ timeout: 2_000 });
+    const html = body.replace(/<style>[\s\S]*?<\/style>/g, '<style>…</style>').replace(/<svg[\s\S]*?<\/svg>/g, '<svg>…</svg>');
+    writeFileSync(join(SHOTS, 'web-failure.html'), body);
+    console.error(`page content (${join(SHOTS, 'web-failure.html')}):\n${html.slice(0, 4000)}`);
+  } catch (inner) {
+    console.error(`(could not capture the page: ${inner.message})`);
+  }
+  console.error(consoleErrors.length ? `browser errors:\n  ${consoleErrors.join('\n  ')}` : 'browser errors: none');
+  await browser.close().catch(() => {});
+  process.exit(1);
+}
