@@ -374,4 +374,12 @@ pub fn router(published: Arc<RwLock<Option<String>>>) -> axum::Router {
             }),
         )
         .fallback(crate::api::error::not_found)
+        // The cosigned note is public and wallets in a browser must be able
+        // to compare it with the sequencer's (the split-view check), so any
+        // origin may read it; nothing here takes a credential.
+        .layer(
+            tower_http::cors::CorsLayer::new()
+                .allow_origin(tower_http::cors::Any)
+                .allow_methods([axum::http::Method::GET]),
+        )
 }

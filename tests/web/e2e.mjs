@@ -15,7 +15,7 @@ import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const env = (name) => {
@@ -36,6 +36,7 @@ const ORG_NAME = 'Riverside Clinic';
 const PASSPHRASE = 'correct horse battery staple';
 
 mkdirSync(SHOTS, { recursive: true });
+for (const f of ['web-failure.png', 'web-failure.html']) rmSync(join(SHOTS, f), { force: true });
 const started = Date.now();
 const consoleErrors = [];
 let step = 'starting the browser';
@@ -96,6 +97,7 @@ const context = await browser.newContext({ viewport: { width: 1100, height: 900 
 const page = await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
 page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
+page.on('response', (r) => { if (r.status() >= 400) consoleErrors.push(`HTTP ${r.status()}: ${r.request().method()} ${r.url()}`); });
 page.on('requestfailed', (r) => consoleErrors.push(`request failed: ${r.method()} ${r.url()}: ${r.failure()?.errorText}`));
 page.setDefaultTimeout(20_000);
 
@@ -137,6 +139,20 @@ try {
   await page.getByRole('button', { name: 'Finish' }).click({ timeout: 90_000 });
   await page.getByRole('heading', { name: 'Your consent', level: 1 }).waitFor({ timeout: 90_000 });
   log(`home shown ${((Date.now() - t0) / 1000).toFixed(1)} s after Finish (Argon2id in wasm)`);
+
+  begin('the secret is only in the vault');
+  const stored = await page.evaluate(() => Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])));
+  const vault = stored['assent.vault.b64'];
+  if (!vault) fail(`no vault in localStorage; keys: ${Object.keys(stored).join(', ')}`);
+  const header = Buffer.from(vault, 'base64');
+  if (header.subarray(0, 8).toString('latin1') !== 'ASSENTVT') fail('assent.vault.b64 is not a vault (magic)');
+  const kdf = { m_kib: header.readUInt32BE(9), t: header.readUInt32BE(13), p: header.readUInt32BE(17) };
+  log(`vault: Argon2id m = ${kdf.m_kib} KiB, t = ${kdf.t}, p = ${kdf.p}; ${header.length} bytes`);
+  for (const [k, v] of Object.entries(stored)) {
+    const lower = (v || '').toLowerCase();
+    if (lower.includes(words.slice(0, 3).join(' ')) || lower.includes(JSON.stringify(words.slice(0, 2)).slice(1, -1)))
+      fail(`localStorage ${k} holds the recovery words in clear`);
+  }
 
   begin('home checks with the ledger');
   await page.locator('[data-testid=checkpoint]').waitFor({ timeout: 30_000 });
@@ -225,10 +241,15 @@ try {
     console.error(`page: ${page.url()}`);
     await page.screenshot({ path: join(SHOTS, 'web-failure.png'), fullPage: true });
     console.error(`screenshot: ${join(SHOTS, 'web-failure.png')}`);
-    const body = await page.locator('body').innerHTML({ timeout: 2_000 });
-    const html = body.replace(/<style>[\s\S]*?<\/style>/g, '<style>…</style>').replace(/<svg[\s\S]*?<\/svg>/g, '<svg>…</svg>');
-    writeFileSync(join(SHOTS, 'web-failure.html'), body);
-    console.error(`page content (${join(SHOTS, 'web-failure.html')}):\n${html.slice(0, 4000)}`);
+    writeFileSync(join(SHOTS, 'web-failure.html'), await page.content());
+    const root = page.locator('#content, #main').first();
+    const text = await root.innerText({ timeout: 2_000 });
+    const html = (await root.evaluate((e) => e.outerHTML))
+      .replace(/<style>[\s\S]*?<\/style>/g, '<style>…</style>')
+      .replace(/<svg[\s\S]*?<\/svg>/g, '<svg>…</svg>')
+      .replace(/ data-dioxus-id="\d+"/g, '');
+    console.error(`page text:\n${text.slice(0, 2000)}`);
+    console.error(`page HTML (whole page in ${join(SHOTS, 'web-failure.html')}):\n${html.slice(0, 3000)}`);
   } catch (inner) {
     console.error(`(could not capture the page: ${inner.message})`);
   }

@@ -77,7 +77,7 @@ pub fn Clinic() -> Element {
         }
         if *busy.read() { p { role: "status", "Checking the grant and its status on the ledger…" } }
         if let Some((verdict, lines)) = result.read().as_ref() {
-            section { class: "verdict {verdict.word()}", role: "status", aria_live: "polite", "data-testid": "verdict",
+            section { class: "verdict-box {verdict.word()}", role: "status", aria_live: "polite", "data-testid": "verdict",
                 h2 { "data-verdict": "{verdict.word()}", {verdict_title(verdict)} }
                 p { "{verdict.reason()}" }
                 ul { class: "plain", for l in lines.iter() { li { "{l}" } } }

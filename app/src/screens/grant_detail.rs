@@ -97,11 +97,13 @@ pub fn GrantDetail(id: String) -> Element {
             p { strong { "Ledger: " } span { "data-testid": "grant-status", "{status}" } }
             if g.revoked_by.is_some() { p { class: "alert uncovered", "data-testid": "revoked", "You revoked this grant." } }
         }
-        section { aria_labelledby: "qr-h",
-            h2 { id: "qr-h", "Show this code at the clinic" }
-            match qr {
-                Ok(text) => rsx! { QrCode { text, label: "QR code of your grant to {grantee}" } },
-                Err(e) => rsx! { p { class: "error", "This grant does not fit a QR code: {e}" } },
+        if live {
+            section { aria_labelledby: "qr-h",
+                h2 { id: "qr-h", "Show this code at the clinic" }
+                match qr {
+                    Ok(text) => rsx! { QrCode { text, label: "QR code of your grant to {grantee}" } },
+                    Err(e) => rsx! { p { class: "error", "This grant does not fit a QR code: {e}" } },
+                }
             }
         }
         section {
