@@ -3,7 +3,7 @@
 # (scripts/with-keystore.sh), a wallet whose secret is in that keystore, and
 # the local ledger the app starts itself. Takes a screenshot once the home
 # screen is up and reads it back with OCR, so the test fails unless the
-# pixels show the home screen. Screenshot: <target>/screenshots/desktop-home.png
+# pixels show the home screen. Screenshot: target/screenshots/desktop-home.png
 set -euo pipefail
 cd "$(dirname "$0")/.."
 target_dir=${CARGO_TARGET_DIR:-$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')}
@@ -14,7 +14,8 @@ if [[ "${ASSENT_SMOKE_INNER:-}" != 1 ]]; then
   exec bash scripts/with-keystore.sh xvfb-run -a -s "-screen 0 1280x900x24" bash "$0" "$@"
 fi
 
-shots="$target_dir/screenshots"
+# Test artefacts stay in the repository's target/, wherever cargo builds.
+shots="$PWD/target/screenshots"
 mkdir -p "$shots"
 work=$(mktemp -d)
 app_pid=""

@@ -5,8 +5,8 @@
 # tests/web/e2e.mjs drives Debian's chromium through onboarding, a grant, its
 # QR code, the clinic's checks (CLI and Clinic mode), an access and a
 # revocation. Everything started here is stopped on exit.
-# Screenshots: <target>/screenshots/web-*.png, where <target> is
-# $CARGO_TARGET_DIR if set, else the workspace's target folder.
+# Screenshots: target/screenshots/web-*.png in the repository, wherever
+# cargo builds (CARGO_TARGET_DIR).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$PWD
@@ -93,6 +93,6 @@ done
 echo "web-e2e: ledger $ledger_url, app $web_origin"
 APP_URL="$web_origin/" LEDGER_URL="$ledger_url" TRUST="$work/demo/trust.toml" ORG_ID="$org_id" \
   CLINIC_KEY="$work/demo/org-riverside-clinic.key" ASSENT_BIN="$target_dir/release/assent" \
-  CLI_WALLET="$work/clinic" SHOTS="$target_dir/screenshots" CHROMIUM="$chromium_bin" \
+  CLI_WALLET="$work/clinic" SHOTS="$root/target/screenshots" CHROMIUM="$chromium_bin" \
   node "$root/tests/web/e2e.mjs"
-echo "web-e2e: passed; screenshots in $target_dir/screenshots/web-*.png"
+echo "web-e2e: passed; screenshots in $root/target/screenshots/web-*.png"
