@@ -8,10 +8,9 @@ use crate::consent_cmd::{self, now, Duration};
 use crate::error::hinted;
 use crate::ledger_io::{self, LedgerArgs};
 use crate::wallet_dir::WalletDir;
-use anyhow::{bail, Result};
-use assent_core::client::sync;
+use anyhow::Result;
+use assent_core::client::round;
 use assent_core::qr::SignedRequest;
-use assent_core::replica::org_key;
 use assent_core::tx::Kind;
 use clap::Args;
 use std::path::PathBuf;
@@ -41,49 +40,16 @@ pub struct AnswerArgs {
 pub fn run(dir: &WalletDir, origin: &str, args: AnswerArgs) -> Result<()> {
     let text = crate::qr_cmd::read_code(args.text.as_deref(), args.image.as_deref())?;
     let request = SignedRequest::decode(&text, origin, now())?;
-    let org = request.request().org;
     let client = args.ledger.client(dir)?;
     let path = ledger_io::state_path(dir);
     let mut state = ledger_io::load_state(&path)?;
-    let rt = ledger_io::runtime()?;
-    let found = rt.block_on(async {
-        let checkpoint = sync::refresh(&client, &mut state, now()).await?;
-        let (entry, proof) = client.org(&org, checkpoint.checkpoint().size).await?;
-        Ok::<_, anyhow::Error>((checkpoint, entry, proof))
-    });
+    let checked =
+        ledger_io::runtime()?.block_on(round::check_request(&client, &mut state, &request, now()));
     ledger_io::save_state(&path, &state)?;
-    let (checkpoint, entry, proof) = found?;
-    let cp = checkpoint.checkpoint();
-    if !checkpoint.is_fresh(now(), client.policy().max_view_age) {
-        bail!("the ledger view is stale; the organisation cannot be checked now");
-    }
-    proof
-        .verify(
-            cp.state_root,
-            &org_key(&org),
-            entry.as_ref().map(|e| e.value_hash()),
-        )
-        .map_err(|e| {
-            hinted(
-                format!("the ledger's directory proof fails: {e}"),
-                "do not answer this request",
-            )
-        })?;
-    let Some(entry) = entry.filter(|e| e.live) else {
-        bail!("the request names organisation {org}, which is not registered: do not answer it");
-    };
-    if !entry.record.keys.contains(&request.signer()) {
-        bail!(
-            "the request was not signed by a current key of {}: do not answer it",
-            entry.record.name
-        );
-    }
+    let entry = checked.map_err(|e| hinted(e.to_string(), "do not answer this request"))?;
     let mut grant = request.draft_grant();
     grant.scope.permit.period = Some(args.duration.period(now())?);
-    println!(
-        "Request from {} (verified on the ledger).",
-        entry.record.name
-    );
+    println!("Request from {} (verified on the ledger).", entry.name);
     let tx = consent_cmd::sign_and_write(
         dir,
         args.vault.as_deref(),
