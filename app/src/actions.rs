@@ -53,14 +53,8 @@ pub fn keep_wallet(
         }
         SecretHome::Vault { .. } => {
             let passphrase = passphrase.ok_or("choose a passphrase for the vault")?;
-            let sealed = vault::seal_wallet(
-                &secret,
-                &Passphrase::new(passphrase),
-                KdfParams::DEFAULT,
-                &mut OsRng,
-            )
-            .map_err(|e| e.to_string())?;
-            app.store.put(keys::VAULT, &BASE64.encode(&sealed))?;
+            app.store
+                .put(keys::VAULT, &sealed_text(&secret, passphrase)?)?;
             Keeper::Vault
         }
     };
@@ -119,8 +113,14 @@ pub fn unlock(app: &mut AppState, passphrase: Option<String>) -> Result<(), Stri
 /// A plain message.
 pub fn backup(app: &AppState, passphrase: String) -> Result<String, String> {
     let wallet = app.wallet.read().clone().ok_or("unlock the wallet first")?;
+    sealed_text(&wallet, passphrase)
+}
+
+/// The wallet sealed in the vault format under `passphrase`, as base64 text
+/// (the web keeps it in `localStorage`; a backup is the same bytes).
+fn sealed_text(secret: &WalletSecret, passphrase: String) -> Result<String, String> {
     let sealed = vault::seal_wallet(
-        &wallet,
+        secret,
         &Passphrase::new(passphrase),
         KdfParams::DEFAULT,
         &mut OsRng,
@@ -225,7 +225,8 @@ pub async fn load_listing(mut app: AppState) {
 }
 
 /// Signs `kind` with the wallet's key, keeps it in the records and queues
-/// it in the outbox; then sends the outbox.
+/// it in the outbox (with the identity's `Enroll` on first contact); the
+/// next [`sync_round`] sends it.
 ///
 /// # Errors
 /// A plain message when the wallet is locked.
@@ -245,11 +246,6 @@ pub fn sign_and_queue(app: &mut AppState, kind: Kind) -> Result<SignedTx, String
     }
     app.persist(Persist::Ledger);
     Ok(tx)
-}
-
-/// Sends the outbox now (after signing), then runs a round.
-pub async fn send_now(app: AppState) {
-    sync_round(app).await;
 }
 
 /// The terms of a grant from the wizard, for the patient or (with a

@@ -111,6 +111,27 @@ fn opened(wallet: WalletSecret, records: Records) -> impl FnOnce(&mut AppState) 
 
 use assent_core::codes::Code;
 
+/// One access to `patient`'s records by the clinic at `at`, with `decision`.
+fn judged(patient: IdentityId, index: u64, at: u64, decision: Decision) -> AuditedAccess {
+    AuditedAccess {
+        index,
+        recorded: at,
+        access: RecordAccess {
+            org: CLINIC,
+            patient,
+            ground: AccessGround::Grant(GrantId([1; 32])),
+            resources: vec![(ResourceType::ALL[0], 1)],
+            purpose: Purpose::Treat,
+            accessed_at: at,
+            basis: Some(5),
+            mode: AccessMode::Person,
+            actor: None,
+        },
+        decision,
+        flags: Flags::default(),
+    }
+}
+
 #[test]
 fn a_new_install_starts_onboarding_with_create_and_restore() {
     let html = render(Route::Home {}, |_| {});
@@ -172,23 +193,12 @@ fn home_raises_an_alert_for_an_access_no_grant_covers() {
     let setup = opened(w, Records::default());
     let html = render(Route::Home {}, move |app| {
         setup(app);
-        app.view.write().accesses.push(AuditedAccess {
-            index: 12,
-            recorded: NOW,
-            access: RecordAccess {
-                org: CLINIC,
-                patient,
-                ground: AccessGround::Grant(GrantId([9; 32])),
-                resources: vec![(ResourceType::ALL[0], 2)],
-                purpose: Purpose::Treat,
-                accessed_at: NOW,
-                basis: Some(10),
-                mode: AccessMode::Person,
-                actor: None,
-            },
-            decision: Decision::Deny(DenyReason::NoGrant),
-            flags: Flags::default(),
-        });
+        app.view.write().accesses.push(judged(
+            patient,
+            12,
+            NOW,
+            Decision::Deny(DenyReason::NoGrant),
+        ));
     });
     assert!(html.contains(r#"class="alert uncovered""#), "{html}");
     assert!(html.contains("Riverside Clinic"));
@@ -252,23 +262,8 @@ fn history_marks_each_entry_verified_with_its_verdict() {
         .into_iter()
         .enumerate()
         {
-            view.accesses.push(AuditedAccess {
-                index: i as u64,
-                recorded: NOW + i as u64,
-                access: RecordAccess {
-                    org: CLINIC,
-                    patient,
-                    ground: AccessGround::Grant(GrantId([1; 32])),
-                    resources: vec![(ResourceType::ALL[0], 1)],
-                    purpose: Purpose::Treat,
-                    accessed_at: NOW + 86_400 * i as u64,
-                    basis: Some(5),
-                    mode: AccessMode::Person,
-                    actor: None,
-                },
-                decision,
-                flags: Flags::default(),
-            });
+            view.accesses
+                .push(judged(patient, i as u64, NOW + 86_400 * i as u64, decision));
         }
     });
     assert!(html.contains(r#"data-verdict="covered""#), "{html}");

@@ -74,7 +74,7 @@ pub fn Caregiving() -> Element {
                         else {
                             button { class: "danger", onclick: move |_| {
                                     match actions::sign_and_queue(&mut a1, actions::revoke_delegation_kind(&tx)) {
-                                        Ok(_) => { spawn(actions::send_now(a1.clone())); }
+                                        Ok(_) => { spawn(actions::sync_round(a1.clone())); }
                                         Err(e) => error.set(Some(e)),
                                     }
                                 }, "Revoke this delegation and the grants made under it" }
@@ -105,7 +105,7 @@ pub fn Caregiving() -> Element {
                         Ok(tx) => {
                             last_code.set(Some(BASE64.encode(tx.bytes())));
                             error.set(None);
-                            spawn(actions::send_now(a2.clone()));
+                            spawn(actions::sync_round(a2.clone()));
                         }
                         Err(e) => error.set(Some(e)),
                     }

@@ -119,7 +119,7 @@ pub fn GrantDetail(id: String) -> Element {
                         p { id: "confirm-h", "Revoke the grant to {grantee}? They will no longer be allowed to read your records. Accesses already made stay on the record." }
                         button { class: "danger", onclick: move |_| {
                                 match actions::sign_and_queue(&mut app, actions::revoke_kind(&tx, included)) {
-                                    Ok(_) => { confirming.set(false); spawn(actions::send_now(app.clone())); }
+                                    Ok(_) => { confirming.set(false); spawn(actions::sync_round(app.clone())); }
                                     Err(e) => error.set(Some(e)),
                                 }
                             }, "Yes, revoke" }

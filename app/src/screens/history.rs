@@ -5,7 +5,7 @@
 
 use crate::actions;
 use crate::components::chart::{per_day, AccessChart};
-use crate::components::progress::Progress;
+use crate::components::progress::RoundProgress;
 use crate::state::use_app;
 use assent_core::codes::Code;
 use assent_core::explain;
@@ -42,10 +42,7 @@ pub fn History() -> Element {
     rsx! {
         h1 { "Who accessed your records" }
         p { "Each entry below was checked by this app against the ledger's proofs: it is in a checkpoint cosigned by the validators, in order in your history, and signed by the organisation." }
-        if view.busy {
-            if let Some((d, t)) = view.progress { Progress { label: "Verifying your history", done: d, total: t } }
-            else { Progress { label: "Checking with the ledger", done: 0, total: 0 } }
-        }
+        RoundProgress {}
         button { disabled: view.busy, onclick: move |_| { spawn(actions::sync_round(sync_app.clone())); }, "Verify again" }
         if let Some(lie) = &view.lie { p { class: "alert lie", role: "alert", "The ledger's answer did not check out: {lie}" } }
         p { "data-testid": "verified-count", "{view.verified} entries of your history verified." }

@@ -3,7 +3,7 @@
 
 use crate::actions;
 use crate::components::grant_card::{until, what_and_why, GrantCard};
-use crate::components::progress::Progress;
+use crate::components::progress::RoundProgress;
 use crate::platform::now;
 use crate::state::use_app;
 use crate::Route;
@@ -107,10 +107,7 @@ pub fn Home() -> Element {
             if let Some(cp) = &view.checkpoint {
                 p { "data-testid": "checkpoint", "Checkpoint {cp.size}, cosigned by {cp.cosigned} of {cp.validators} validators ({cp.needed} needed), {assent_core::explain::date(cp.at)}. {view.verified} entries of your history verified." }
             }
-            if view.busy {
-                if let Some((d, t)) = view.progress { Progress { label: "Verifying your history", done: d, total: t } }
-                else { Progress { label: "Checking with the ledger", done: 0, total: 0 } }
-            }
+            RoundProgress {}
             button { disabled: view.busy, onclick: move |_| { spawn(actions::sync_round(sync_app.clone())); }, "Check with the ledger now" }
         }
     }

@@ -6,7 +6,7 @@
 use crate::actions;
 use crate::components::qr::QrCode;
 use crate::platform::now;
-use crate::state::{use_app, Persist};
+use crate::state::use_app;
 use crate::Route;
 use assent_core::client::round;
 use assent_core::codes::{Action, Code, Purpose, ResourceType, SecurityLabel};
@@ -67,9 +67,32 @@ impl Draft {
     }
 }
 
-fn toggle<T: Ord>(set: &mut BTreeSet<T>, item: T) {
-    if !set.remove(&item) {
-        set.insert(item);
+/// One checkbox per code of a table, each ticking it in or out of the
+/// draft's set that `field` picks.
+fn code_choices<C: Code>(
+    legend: &'static str,
+    prefix: &'static str,
+    mut draft: Signal<Draft>,
+    field: fn(&mut Draft) -> &mut BTreeSet<C>,
+) -> Element {
+    let chosen = field(&mut draft.read().clone()).clone();
+    rsx! {
+        fieldset {
+            legend { "{legend}" }
+            for code in C::ALL.iter().copied() {
+                label { class: "check",
+                    input { r#type: "checkbox", checked: chosen.contains(&code),
+                        onchange: move |_| {
+                            let mut d = draft.write();
+                            let set = field(&mut d);
+                            if !set.remove(&code) {
+                                set.insert(code);
+                            }
+                        } }
+                    " {prefix}{code.describe()}"
+                }
+            }
+        }
     }
 }
 
@@ -149,33 +172,9 @@ pub fn Wizard() -> Element {
                         }, "Read the request" }
                 }
             }
-            fieldset {
-                legend { "2. Which records (none ticked: all records)" }
-                for t in ResourceType::ALL.iter().copied() {
-                    label { class: "check",
-                        input { r#type: "checkbox", checked: d.types.contains(&t), onchange: move |_| toggle(&mut draft.write().types, t) }
-                        " {t.describe()}"
-                    }
-                }
-            }
-            fieldset {
-                legend { "3. Sensitive information (left out unless you include it)" }
-                for l in SecurityLabel::ALL.iter().copied() {
-                    label { class: "check",
-                        input { r#type: "checkbox", checked: d.labels.contains(&l), onchange: move |_| toggle(&mut draft.write().labels, l) }
-                        " Include {l.describe()}"
-                    }
-                }
-            }
-            fieldset {
-                legend { "4. What for" }
-                for p in Purpose::ALL.iter().copied() {
-                    label { class: "check",
-                        input { r#type: "checkbox", checked: d.purposes.contains(&p), onchange: move |_| toggle(&mut draft.write().purposes, p) }
-                        " {p.describe()}"
-                    }
-                }
-            }
+            {code_choices("2. Which records (none ticked: all records)", "", draft, |d| &mut d.types)}
+            {code_choices("3. Sensitive information (left out unless you include it)", "Include ", draft, |d| &mut d.labels)}
+            {code_choices("4. What for", "", draft, |d| &mut d.purposes)}
             fieldset {
                 legend { "5. For how long" }
                 label { r#for: "days", "Days" }
@@ -197,10 +196,9 @@ pub fn Wizard() -> Element {
                     let kind = actions::grant_kind(org, d.scope(now()), d.request, delegation.as_ref());
                     match actions::sign_and_queue(&mut app, kind) {
                         Ok(tx) => {
-                            app.persist(Persist::Records);
                             let code = encode_grant(&tx, delegation.as_ref()).unwrap_or_default();
                             signed.set(Some((tx.id().to_string(), code)));
-                            spawn(actions::send_now(app.clone()));
+                            spawn(actions::sync_round(app.clone()));
                         }
                         Err(e) => error.set(Some(e)),
                     }
