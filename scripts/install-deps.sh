@@ -12,10 +12,12 @@ set -euo pipefail
 #   window on a headless machine, its screenshot, and reading that back.
 # chromium: the web app's end-to-end test in a real browser (Playwright).
 # zbar-tools: an independent QR decoder to check the app's codes against.
+# postgresql: the ledger's PostgreSQL backend is tested against a real server
+#   (scripts/with-postgres.sh starts a private one on loopback).
 APT_PACKAGES=(build-essential pkg-config libdbus-1-dev dbus gnome-keyring
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   xvfb imagemagick tesseract-ocr fonts-dejavu-core
-  chromium zbar-tools)
+  chromium zbar-tools postgresql)
 # Node.js runs the browser test; any recent one will do (Debian's or another).
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 

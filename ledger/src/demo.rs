@@ -189,7 +189,7 @@ pub async fn start(
     });
     let genesis = prepare(data, &urls)?;
     let node = crate::open_node(
-        &data.join("sequencer"),
+        &crate::StoreChoice::Embedded(data.join("sequencer")),
         genesis.clone(),
         &data.join("sequencer.key"),
         &data.join("receipt.key"),

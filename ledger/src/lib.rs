@@ -9,7 +9,7 @@
 //! | module | what |
 //! | --- | --- |
 //! | [`genesis`] | `genesis.toml`: governance, sequencer and validator keys, k |
-//! | [`storage`] | the durable log behind a small trait ([`storage::RedbStore`]) |
+//! | [`storage`] | the durable log behind a small trait: [`storage::RedbStore`] embedded, [`storage::PgStore`] shared |
 //! | [`node`] | the sequencer: batching, durability, checkpoints, cosignatures |
 //! | [`api`] | the HTTP API |
 //! | [`validator`] | `assent-ledger validate`: replay, compare, cosign |
@@ -47,13 +47,37 @@ pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> s
     .await
 }
 
-/// Starts a sequencer node from a data directory and genesis, with the keys
-/// in the given files.
+/// Where `assent-ledger serve` keeps its log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StoreChoice {
+    /// The embedded store in this data directory (one process).
+    Embedded(std::path::PathBuf),
+    /// A PostgreSQL database at this URL, shared by every process given it.
+    Postgres(String),
+}
+
+impl StoreChoice {
+    /// `postgres://…` or `postgresql://…` is a database; anything else is
+    /// rejected (the embedded store is the default, chosen by `--data`).
+    ///
+    /// # Errors
+    /// If `text` is not a PostgreSQL URL.
+    pub fn parse(text: &str) -> anyhow::Result<Self> {
+        if text.starts_with("postgres://") || text.starts_with("postgresql://") {
+            Ok(StoreChoice::Postgres(text.to_owned()))
+        } else {
+            anyhow::bail!("--store takes a postgres:// URL (the embedded store is the default)")
+        }
+    }
+}
+
+/// Starts a sequencer node on `store` with `genesis`, with the keys in the
+/// given files.
 ///
 /// # Errors
 /// If the keys, genesis or store are not usable.
 pub fn open_node(
-    data: &std::path::Path,
+    store: &StoreChoice,
     genesis: genesis::LedgerGenesis,
     checkpoint_key: &std::path::Path,
     receipt_key: &std::path::Path,
@@ -63,6 +87,11 @@ pub fn open_node(
         checkpoint: keyfile::read(checkpoint_key)?,
         receipt: keyfile::read(receipt_key)?,
     };
-    let store = Arc::new(storage::RedbStore::open(data)?);
-    Ok(node::Node::open(genesis, store, keys, config)?)
+    let backend = match store {
+        StoreChoice::Embedded(dir) => {
+            node::Backend::Local(Arc::new(storage::RedbStore::open(dir)?))
+        }
+        StoreChoice::Postgres(url) => node::Backend::Shared(Arc::new(storage::PgStore::open(url)?)),
+    };
+    Ok(node::Node::open(genesis, backend, keys, config)?)
 }

@@ -26,9 +26,15 @@ struct Cli {
 enum Command {
     /// Run the sequencer: accept, validate, append, checkpoint, serve.
     Serve {
-        /// Data directory (the log lives in DIR/ledger.redb).
+        /// Data directory (keys; and the log in DIR/ledger.redb unless
+        /// --store names a database).
         #[arg(long)]
         data: PathBuf,
+        /// A PostgreSQL database for the log (postgres://user@host:port/db).
+        /// Several `serve` processes may share one: each serves reads and
+        /// takes submissions, and one at a time sequences.
+        #[arg(long, value_parser = assent_ledger::StoreChoice::parse)]
+        store: Option<assent_ledger::StoreChoice>,
         /// Address to listen on (port 0: any free port, printed on start).
         #[arg(long, default_value = "127.0.0.1:7433")]
         listen: String,
@@ -137,6 +143,7 @@ async fn main() -> Result<()> {
     match Cli::parse().command {
         Command::Serve {
             data,
+            store,
             listen,
             genesis,
             key,
@@ -149,8 +156,9 @@ async fn main() -> Result<()> {
                 batch_size: tuning.batch_size.max(1),
                 ..NodeConfig::default()
             };
+            let store = store.unwrap_or_else(|| assent_ledger::StoreChoice::Embedded(data.clone()));
             let node = assent_ledger::open_node(
-                &data,
+                &store,
                 genesis,
                 &key.unwrap_or_else(|| data.join("sequencer.key")),
                 &receipt_key.unwrap_or_else(|| data.join("receipt.key")),

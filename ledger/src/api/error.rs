@@ -10,18 +10,22 @@ use axum::Json;
 pub struct ApiError {
     /// The HTTP status.
     pub status: StatusCode,
-    /// The stable code.
-    pub code: &'static str,
+    /// The stable code (core's refusal codes, or the API's own).
+    pub code: std::borrow::Cow<'static, str>,
     /// Plain words.
     pub message: String,
 }
 
 impl ApiError {
     /// An error with this status, code and message.
-    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(
+        status: StatusCode,
+        code: impl Into<std::borrow::Cow<'static, str>>,
+        message: impl Into<String>,
+    ) -> Self {
         ApiError {
             status,
-            code,
+            code: code.into(),
             message: message.into(),
         }
     }

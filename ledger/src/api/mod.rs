@@ -106,7 +106,26 @@ pub fn router(node: Arc<Node>, options: &ApiOptions) -> Router {
         .route("/metrics", get(v1::metrics))
         .fallback(error::not_found)
         .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            fresh_reads,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .layer(cors)
         .with_state(state)
+}
+
+/// Before a read, a replica of a shared log catches up with everything
+/// committed before the request arrived: a client that moves between
+/// replicas (a load balancer, a failover) never sees the log go back, so it
+/// never mistakes a lagging replica for a rollback.
+async fn fresh_reads(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    if request.method() == Method::GET {
+        state.node.caught_up(std::time::Instant::now()).await;
+    }
+    next.run(request).await
 }

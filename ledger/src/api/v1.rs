@@ -69,16 +69,18 @@ pub async fn submit(
             "time": ack.time,
             "receipt": ack.receipt,
         }))),
-        Err(SubmitError::Refused(r)) => Err(ApiError::new(
+        Err(SubmitError::Refused { code, message }) => Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
-            r.code(),
-            r.to_string(),
+            code,
+            message,
         )),
-        Err(e @ (SubmitError::Busy | SubmitError::Stopped)) => Err(ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "unavailable",
-            e.to_string(),
-        )),
+        Err(e @ (SubmitError::Busy | SubmitError::Stopped | SubmitError::Unavailable(_))) => {
+            Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                e.to_string(),
+            ))
+        }
     }
 }
 
@@ -423,6 +425,7 @@ pub async fn health(State(state): State<AppState>) -> Json<Value> {
         "origin": state.node.genesis().genesis.origin,
         "size": view.latest().checkpoint().size,
         "cosigned_size": view.cosigned,
+        "sequencing": state.node.is_sequencing(),
     }))
 }
 
@@ -444,5 +447,10 @@ pub async fn metrics(State(state): State<AppState>) -> String {
             cosigned,
         ),
         ("assent_last_leaf_time", "Time of the newest leaf", time),
+        (
+            "assent_sequencing",
+            "1 if this process sequences (holds the lease on a shared log)",
+            u64::from(state.node.is_sequencing()),
+        ),
     ])
 }

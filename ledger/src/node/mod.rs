@@ -1,20 +1,25 @@
 //! The sequencer node: the replica, the durable store, the published
 //! checkpoints and their cosignatures.
 //!
-//! Submissions queue for the sequencing thread ([`sequencer`]), which
-//! appends a batch with core's rules, makes it durable with the batch's
-//! checkpoint body, and only then signs the checkpoint and answers each
-//! submitter with a receipt. Readers see the replica only between batches,
-//! so what they read is always the state of the newest checkpoint.
+//! On the embedded store one process owns the log: submissions queue in
+//! memory for the sequencing thread ([`sequencer`]), which appends a batch
+//! with core's rules, makes it durable with the batch's checkpoint body, and
+//! only then signs the checkpoint and answers each submitter with a receipt.
+//! On the PostgreSQL store several processes share the log ([`shared`]):
+//! submissions queue in the database, the one process holding the lease
+//! sequences them, and every process follows the log into its own replica.
+//! Readers see the replica only between batches, so what they read is
+//! always the state of a checkpoint.
 
 mod published;
 mod sequencer;
+mod shared;
 
 pub use published::{CosignError, Published};
 
 use crate::genesis::LedgerGenesis;
 use crate::metrics::Metrics;
-use crate::storage::{load_replica, LoadError, Store, StoreError};
+use crate::storage::{load_replica, LoadError, SharedLog, Store, StoreError};
 use assent_core::keys::SigningKey;
 use assent_core::note::{Checkpoint, SignedCheckpoint};
 use assent_core::replica::Replica;
@@ -72,15 +77,48 @@ pub struct Ack {
 /// Why a submission was not appended.
 #[derive(Debug, thiserror::Error)]
 pub enum SubmitError {
-    /// Core's validator refused it.
-    #[error(transparent)]
-    Refused(#[from] Refusal),
+    /// Core's validator refused it (its stable code and message; on a shared
+    /// log the refusal may have been decided by another process).
+    #[error("{message}")]
+    Refused {
+        /// The refusal's stable code.
+        code: String,
+        /// What was wrong.
+        message: String,
+    },
     /// The queue is full.
     #[error("the ledger is busy; retry shortly")]
     Busy,
     /// The sequencer stopped.
     #[error("the ledger is shutting down")]
     Stopped,
+    /// The shared store failed or no process sequenced it in time; a queued
+    /// submission stays queued.
+    #[error("the ledger cannot take transactions now: {0}")]
+    Unavailable(String),
+}
+
+impl From<Refusal> for SubmitError {
+    fn from(refusal: Refusal) -> Self {
+        SubmitError::Refused {
+            code: refusal.code().to_owned(),
+            message: refusal.to_string(),
+        }
+    }
+}
+
+/// Where a node keeps its log.
+pub enum Backend {
+    /// A store this process alone writes (the embedded store).
+    Local(Arc<dyn Store>),
+    /// A store several processes share (the PostgreSQL store).
+    Shared(Arc<dyn SharedLog>),
+}
+
+/// How submissions reach the sequencer.
+enum Mode {
+    Local(mpsc::SyncSender<Pending>),
+    Shared(shared::Replication),
 }
 
 /// What readers see: the replica as of the newest checkpoint.
@@ -120,7 +158,7 @@ pub struct Node {
     store: Arc<dyn Store>,
     view: RwLock<View>,
     keys: NodeKeys,
-    queue: mpsc::SyncSender<Pending>,
+    mode: Mode,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
 }
@@ -153,7 +191,7 @@ impl Node {
     /// the keys do not match the genesis.
     pub fn open(
         genesis: LedgerGenesis,
-        store: Arc<dyn Store>,
+        backend: Backend,
         keys: NodeKeys,
         config: NodeConfig,
     ) -> Result<Arc<Self>, OpenError> {
@@ -167,15 +205,27 @@ impl Node {
                 "the receipt key is not the genesis receipt key".into(),
             ));
         }
-        let replica = load_replica(store.as_ref(), genesis.genesis.clone())?;
-        let len = replica.len();
+        let (store, replica, mode, local_queue) = match backend {
+            Backend::Local(store) => {
+                let replica = load_replica(store.as_ref(), genesis.genesis.clone())?;
+                let len = replica.len();
+                let stored = store.checkpoint()?;
+                if len > 0 && stored.as_deref() != Some(replica.checkpoint().to_text().as_bytes()) {
+                    return Err(StoreError::Damaged(
+                        "the stored checkpoint is not the replayed log's".into(),
+                    )
+                    .into());
+                }
+                let (queue, rx) = mpsc::sync_channel(config.queue_limit);
+                (store, replica, Mode::Local(queue), Some(rx))
+            }
+            Backend::Shared(log) => {
+                let (replication, replica) = shared::Replication::open(log, &genesis)?;
+                let store: Arc<dyn Store> = replication.store();
+                (store, replica, Mode::Shared(replication), None)
+            }
+        };
         let checkpoint = replica.checkpoint();
-        if len > 0 && store.checkpoint()?.as_deref() != Some(checkpoint.to_text().as_bytes()) {
-            return Err(StoreError::Damaged(
-                "the stored checkpoint is not the replayed log's".into(),
-            )
-            .into());
-        }
         let first = Published::new(
             SignedCheckpoint::sign(checkpoint, genesis.sequencer.name(), &keys.checkpoint)
                 .map_err(|e| OpenError::WrongKey(e.to_string()))?,
@@ -183,7 +233,6 @@ impl Node {
         );
         let mut recent = BTreeMap::new();
         recent.insert(first.checkpoint().size, first);
-        let (queue, rx) = mpsc::sync_channel(config.queue_limit);
         let node = Arc::new(Node {
             genesis,
             store,
@@ -193,14 +242,18 @@ impl Node {
                 cosigned: None,
             }),
             keys,
-            queue,
+            mode,
             metrics: Metrics::default(),
         });
         let worker = Arc::clone(&node);
-        std::thread::Builder::new()
-            .name("sequencer".into())
-            .spawn(move || sequencer::run(&worker, &rx, &config))
-            .expect("spawning the sequencer thread");
+        if let Some(rx) = local_queue {
+            std::thread::Builder::new()
+                .name("sequencer".into())
+                .spawn(move || sequencer::run(&worker, &rx, &config))
+                .expect("spawning the sequencer thread");
+        } else {
+            shared::start(&worker, &config);
+        }
         Ok(node)
     }
 
@@ -224,17 +277,40 @@ impl Node {
     /// # Errors
     /// [`SubmitError`].
     pub async fn submit(&self, tx: SignedTx) -> Result<Ack, SubmitError> {
+        let queue = match &self.mode {
+            Mode::Local(queue) => queue,
+            Mode::Shared(replication) => return replication.submit(tx).await,
+        };
         let (reply, answer) = oneshot::channel();
         let pending = Pending {
             tx,
             received: unix_now(),
             reply,
         };
-        self.queue.try_send(pending).map_err(|e| match e {
+        queue.try_send(pending).map_err(|e| match e {
             mpsc::TrySendError::Full(_) => SubmitError::Busy,
             mpsc::TrySendError::Disconnected(_) => SubmitError::Stopped,
         })?;
         answer.await.unwrap_or(Err(SubmitError::Stopped))
+    }
+
+    /// Whether this process sequences: always on a log it owns; on a shared
+    /// log, while it holds the lease.
+    pub fn is_sequencing(&self) -> bool {
+        match &self.mode {
+            Mode::Local(_) => true,
+            Mode::Shared(replication) => replication.is_sequencing(),
+        }
+    }
+
+    /// On a shared log, brings this process's replica up to every
+    /// checkpoint and cosignature committed before `since`, so a reader
+    /// sent to any replica never sees the log go back. A no-op on a log this
+    /// process owns.
+    pub async fn caught_up(&self, since: std::time::Instant) {
+        if let Mode::Shared(replication) = &self.mode {
+            replication.caught_up(self, since).await;
+        }
     }
 
     /// Records a validator's cosignature of the checkpoint of `size`.
@@ -243,7 +319,24 @@ impl Node {
     /// [`CosignError`] if it is not a valid cosignature by a genesis
     /// validator of a checkpoint this node still holds.
     pub fn add_cosignature(&self, size: u64, line: &str) -> Result<(), CosignError> {
-        let mut view = self.view.write().unwrap_or_else(|e| e.into_inner());
+        let name = {
+            let mut view = self.view.write().unwrap_or_else(|e| e.into_inner());
+            self.take_cosignature(&mut view, size, line)?
+        };
+        if let Mode::Shared(replication) = &self.mode {
+            replication.keep_cosignature(size, &name, line);
+        }
+        self.metrics.cosignatures.inc();
+        Ok(())
+    }
+
+    /// Verifies a cosignature into the view; returns the validator's name.
+    fn take_cosignature(
+        &self,
+        view: &mut View,
+        size: u64,
+        line: &str,
+    ) -> Result<String, CosignError> {
         let published = view
             .recent
             .get_mut(&size)
@@ -254,8 +347,7 @@ impl Node {
         if count >= self.genesis.k && view.cosigned.is_none_or(|c| c < size) {
             view.cosigned = Some(size);
         }
-        self.metrics.cosignatures.inc();
-        Ok(())
+        Ok(name)
     }
 
     /// The checkpoint the view is at.

@@ -8,12 +8,16 @@
 //! durable together before it returns, so a transaction is acknowledged only
 //! once it would survive a crash.
 
+mod postgres;
 mod redb_store;
 
+pub use postgres::PgStore;
 pub use redb_store::RedbStore;
 
+use assent_core::ids::TxId;
 use assent_core::replica::{ReplayError, Replica};
 use assent_core::state::Genesis;
+use std::time::Duration;
 
 /// Leaves read per step when replaying a store.
 const REPLAY_CHUNK: u64 = 4096;
@@ -36,6 +40,9 @@ pub enum StoreError {
     /// The stored log is not what this node wrote.
     #[error("the stored log is damaged: {0}")]
     Damaged(String),
+    /// Another process holds the sequencing lease (or took it over).
+    #[error("this process no longer holds the sequencing lease")]
+    LeaseLost,
 }
 
 /// A node's durable log.
@@ -81,6 +88,149 @@ pub trait Store: Send + Sync {
     fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError>;
 }
 
+/// A submission waiting in a shared queue.
+#[derive(Debug, Clone)]
+pub struct Queued {
+    /// Its id.
+    pub id: TxId,
+    /// Its COSE_Sign1 bytes, as submitted.
+    pub tx: Vec<u8>,
+    /// When a replica took it (Unix seconds): the receipt's `received`.
+    pub received: u64,
+}
+
+/// What became of a submission, recorded with the batch that decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// Appended at `index` with leaf time `time`; `receipt` is the signed
+    /// `assent-receipt/v1` note.
+    Sequenced {
+        /// The log index.
+        index: u64,
+        /// The leaf time.
+        time: u64,
+        /// The receipt note.
+        receipt: String,
+    },
+    /// Refused by core's validator with this stable code and message.
+    Refused {
+        /// The refusal's stable code.
+        code: String,
+        /// Its message.
+        message: String,
+    },
+}
+
+/// The head of a shared log: its size and how many batches decided
+/// submissions so far (outcomes are numbered by batch).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct SharedHead {
+    /// Leaves in the log.
+    pub size: u64,
+    /// Batches recorded.
+    pub batch: u64,
+}
+
+/// A log that several `assent-ledger serve` processes share (the PostgreSQL
+/// store): a durable submission queue, one sequencing lease, and the
+/// checkpoints, outcomes and cosignatures every replica follows.
+///
+/// Correctness does not rest on the lease alone: [`SharedLog::sequence`]
+/// commits only if its caller still holds the lease *and* the log is still
+/// the length it appended to, in the same database transaction that writes
+/// the leaves and marks their submissions decided. A holder that lost the
+/// lease can therefore never append, and a submission is decided exactly
+/// once.
+pub trait SharedLog: Store {
+    /// The log's head.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn head(&self) -> Result<SharedHead, StoreError>;
+
+    /// Queues a submission durably. `false` if a submission with that id was
+    /// already queued (it is not queued twice).
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn enqueue(&self, id: &TxId, tx: &[u8], received: u64) -> Result<bool, StoreError>;
+
+    /// Queues a refused submission again, to be decided afresh (a
+    /// transaction refused once may be valid now, as on the embedded
+    /// store); `false` if it was not refused.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn requeue(&self, id: &TxId, received: u64) -> Result<bool, StoreError>;
+
+    /// The outcome of a submission, once a batch decided it.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn outcome(&self, id: &TxId) -> Result<Option<Outcome>, StoreError>;
+
+    /// Outcomes decided by batches `(after, upto]`.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, Outcome)>, StoreError>;
+
+    /// Up to `limit` undecided submissions, oldest first.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn queued(&self, limit: usize) -> Result<Vec<Queued>, StoreError>;
+
+    /// Takes the sequencing lease for `holder` if it is free or expired, or
+    /// renews it if `holder` has it; whether `holder` holds it now. The
+    /// lease's clock is the database's, so replicas' clocks may differ.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn lease(&self, holder: &str, ttl: Duration) -> Result<bool, StoreError>;
+
+    /// Gives the lease up, if `holder` has it.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn release(&self, holder: &str) -> Result<(), StoreError>;
+
+    /// Appends `leaves` at `at` with the new checkpoint body and records
+    /// every outcome of the batch, in one transaction, fenced by the lease;
+    /// returns the batch's number.
+    ///
+    /// # Errors
+    /// [`StoreError::LeaseLost`] or [`StoreError::NotAtEnd`] (nothing was
+    /// written); on a storage failure nothing was written.
+    fn sequence(
+        &self,
+        holder: &str,
+        at: u64,
+        leaves: &[Vec<u8>],
+        checkpoint: &[u8],
+        outcomes: &[(TxId, Outcome)],
+    ) -> Result<u64, StoreError>;
+
+    /// Checkpoint bodies of sizes above `after`, smallest first.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn checkpoints_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
+
+    /// Keeps a verified cosignature line for the checkpoint of `size`,
+    /// replacing that validator's older one.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn put_cosignature(&self, size: u64, validator: &str, line: &str) -> Result<(), StoreError>;
+
+    /// Cosignature lines for checkpoints of size `from` and above.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn cosignatures_from(&self, from: u64) -> Result<Vec<(u64, String)>, StoreError>;
+}
+
 /// Why a stored log could not be loaded.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
@@ -101,7 +251,16 @@ pub enum LoadError {
 pub fn load_replica(store: &dyn Store, genesis: Genesis) -> Result<Replica, LoadError> {
     let mut replica = Replica::new(genesis);
     let len = store.len()?;
-    let mut from = 0;
+    replay_to(store, &mut replica, len)?;
+    Ok(replica)
+}
+
+/// Replays stored leaves from the replica's length up to `len`.
+///
+/// # Errors
+/// [`LoadError`].
+pub fn replay_to(store: &dyn Store, replica: &mut Replica, len: u64) -> Result<(), LoadError> {
+    let mut from = replica.len();
     while from < len {
         let to = (from + REPLAY_CHUNK).min(len);
         for leaf in store.leaves(from, to)? {
@@ -110,7 +269,7 @@ pub fn load_replica(store: &dyn Store, genesis: Genesis) -> Result<Replica, Load
                 .map_err(|e| LoadError::Replay(Box::new(e)))?;
         }
         from = to;
-        tracing::info!("replayed {to} of {len} entries");
+        tracing::debug!("replayed {to} of {len} entries");
     }
-    Ok(replica)
+    Ok(())
 }

@@ -19,6 +19,48 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_assent-ledger");
 
+/// A loopback port for a process to bind later. Taken from below the
+/// kernel's ephemeral range, so no port-0 socket of a parallel test can
+/// take it between now and then, and from a counter, so two tests of this
+/// binary never get the same one.
+pub fn free_port() -> u16 {
+    use std::sync::atomic::{AtomicU16, Ordering};
+    static NEXT: AtomicU16 = AtomicU16::new(0);
+    let base = 20_000 + (std::process::id() % 200) as u16 * 50;
+    loop {
+        let n = NEXT.fetch_add(1, Ordering::Relaxed);
+        let port = base + n % 10_000;
+        if std::net::TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            return port;
+        }
+    }
+}
+
+/// A fresh database on the test PostgreSQL server (scripts/with-postgres.sh
+/// starts one and names it in `ASSENT_TEST_POSTGRES`), as a `--store` URL.
+pub fn fresh_database() -> String {
+    let server = std::env::var("ASSENT_TEST_POSTGRES")
+        .expect("ASSENT_TEST_POSTGRES is unset: run under scripts/with-postgres.sh");
+    let mut tag = [0u8; 6];
+    OsRng.fill_bytes(&mut tag);
+    let name = format!("assent_{}", data_encoding::HEXLOWER.encode(&tag));
+    let status = Command::new("psql")
+        .arg(&server)
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!("CREATE DATABASE {name}"))
+        .status()
+        .expect("running psql");
+    assert!(status.success(), "creating database {name}");
+    let (base, _) = server.rsplit_once('/').expect("a URL with a database");
+    format!("{base}/{name}")
+}
+
+/// The store the shared suites run against: PostgreSQL when
+/// `ASSENT_TEST_STORE=postgres`, else the embedded store.
+pub fn store_under_test() -> Option<String> {
+    (std::env::var("ASSENT_TEST_STORE").as_deref() == Ok("postgres")).then(fresh_database)
+}
+
 /// A child process killed on drop.
 pub struct Proc {
     pub child: Child,
@@ -51,6 +93,8 @@ pub struct Consortium {
     pub sequencer: Option<Proc>,
     pub validators: Vec<Proc>,
     pub http: reqwest::blocking::Client,
+    /// The sequencer's `--store` (a PostgreSQL URL), if not embedded.
+    pub store: Option<String>,
 }
 
 pub fn now() -> u64 {
@@ -75,13 +119,13 @@ pub fn fresh_key() -> SigningKey {
 impl Consortium {
     /// Keys and genesis (3 validators, k = 2), nothing running.
     pub fn new() -> Self {
+        Self::with_store(store_under_test())
+    }
+
+    /// Keys and genesis, the sequencer on `store` (None: embedded).
+    pub fn with_store(store: Option<String>) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let ports: Vec<u16> = (0..3)
-            .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
-            .collect::<Vec<_>>()
-            .iter()
-            .map(|l| l.local_addr().unwrap().port())
-            .collect();
+        let ports: Vec<u16> = (0..3).map(|_| free_port()).collect();
         let urls = std::array::from_fn(|i| format!("http://127.0.0.1:{}", ports[i]));
         let genesis = demo::prepare(dir.path(), &urls).unwrap();
         Consortium {
@@ -94,6 +138,7 @@ impl Consortium {
                 .timeout(Duration::from_secs(20))
                 .build()
                 .unwrap(),
+            store,
         }
     }
 
@@ -117,7 +162,16 @@ impl Consortium {
         } else {
             self.url.trim_start_matches("http://").to_owned()
         };
-        let mut child = Command::new(BIN)
+        let (proc, url) = self.serve(&listen, "sequencer");
+        self.url = url;
+        self.sequencer = Some(proc);
+    }
+
+    /// Starts an `assent-ledger serve` process on `listen`, on this
+    /// consortium's store; returns it and its URL.
+    pub fn serve(&self, listen: &str, name: &str) -> (Proc, String) {
+        let mut command = Command::new(BIN);
+        command
             .args(["serve", "--data"])
             .arg(self.path("sequencer"))
             .arg("--genesis")
@@ -128,14 +182,18 @@ impl Consortium {
             .arg(self.path("receipt.key"))
             .args([
                 "--listen",
-                &listen,
+                listen,
                 "--batch-interval-ms",
                 "50",
                 "--rate",
                 "100000",
                 "--burst",
                 "100000",
-            ])
+            ]);
+        if let Some(store) = &self.store {
+            command.args(["--store", store]);
+        }
+        let mut child = command
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -149,11 +207,11 @@ impl Consortium {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
-        self.url = url;
-        self.sequencer = Some(Proc {
+        let proc = Proc {
             child,
-            name: "sequencer".into(),
-        });
+            name: name.to_owned(),
+        };
+        (proc, url)
     }
 
     /// Starts validator `i` (1-based) against `ledger` (default: the sequencer).

@@ -1,0 +1,409 @@
+//! A node on a log several processes share (the PostgreSQL store).
+//!
+//! Every process takes submissions, serves reads and follows the log; the
+//! one holding the lease also sequences:
+//!
+//! - **Submit**: the transaction is queued durably in the database, then
+//!   the submitter waits for the batch that decides it, whichever process
+//!   sequenced that batch.
+//! - **Sequence** (lease holder only): catch up with the log, take the
+//!   oldest queued submissions, apply them with core's rules, and commit the
+//!   leaves, checkpoint and every outcome in one transaction fenced by the
+//!   lease ([`SharedLog::sequence`]). A holder killed mid-batch committed
+//!   nothing; the next holder finds the same submissions still queued.
+//! - **Follow** (every process): replay new leaves checkpoint by
+//!   checkpoint, take new cosignatures, and answer local submitters whose
+//!   outcome another process decided.
+
+use super::{unix_now, Ack, Mode, Node, NodeConfig, OpenError, SubmitError};
+use crate::genesis::LedgerGenesis;
+use crate::storage::{replay_to, Outcome, Queued, SharedLog, Store, StoreError};
+use assent_core::ids::TxId;
+use assent_core::replica::Replica;
+use assent_core::state::Refusal;
+use assent_core::tx::SignedTx;
+use rand_core::{OsRng, RngCore};
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+use tokio::sync::oneshot;
+
+/// A lease holder that stops renewing loses the lease after this long.
+const LEASE_TTL: Duration = Duration::from_secs(3);
+/// How often a process without the lease tries to take it.
+const LEASE_POLL: Duration = Duration::from_millis(250);
+/// How often every process follows the log.
+const FOLLOW_EVERY: Duration = Duration::from_millis(20);
+/// A submitter waits this long for its batch; the submission stays queued.
+const SUBMIT_WAIT: Duration = Duration::from_secs(30);
+
+/// What this process took from the shared log so far.
+#[derive(Default)]
+struct Followed {
+    /// Outcomes of batches up to this one were delivered.
+    batch: u64,
+    /// Cosignature lines already verified into the view.
+    cosignatures: HashSet<(u64, String)>,
+}
+
+/// This process's part in a shared log.
+pub(super) struct Replication {
+    log: Arc<dyn SharedLog>,
+    /// This process's name in the lease.
+    holder: String,
+    /// Local submitters waiting for their outcome, by transaction id.
+    waiters: Mutex<HashMap<TxId, Vec<oneshot::Sender<Outcome>>>>,
+    /// Serialises follow steps.
+    followed: Mutex<Followed>,
+    /// When the newest completed follow step started.
+    synced: tokio::sync::Mutex<Instant>,
+    /// Whether this process holds the lease, as of its last renewal.
+    sequencing: AtomicBool,
+}
+
+/// Starts the follower and the sequencer threads.
+pub(super) fn start(node: &Arc<Node>, config: &NodeConfig) {
+    let follower = Arc::clone(node);
+    std::thread::Builder::new()
+        .name("follower".into())
+        .spawn(move || loop {
+            if let Err(e) = follower.follow() {
+                tracing::warn!("following the shared log: {e}");
+            }
+            std::thread::sleep(FOLLOW_EVERY);
+        })
+        .expect("spawning the follower thread");
+    let sequencer = Arc::clone(node);
+    let config = config.clone();
+    std::thread::Builder::new()
+        .name("sequencer".into())
+        .spawn(move || sequence_loop(&sequencer, &config))
+        .expect("spawning the sequencer thread");
+}
+
+/// Takes the lease when it is free and sequences while holding it.
+fn sequence_loop(node: &Node, config: &NodeConfig) {
+    let Mode::Shared(replication) = &node.mode else {
+        return;
+    };
+    let log = &replication.log;
+    let holder = &replication.holder;
+    let mut holding = false;
+    loop {
+        let lease = log.lease(holder, LEASE_TTL);
+        replication
+            .sequencing
+            .store(matches!(lease, Ok(true)), Ordering::Relaxed);
+        let pause = match lease {
+            Ok(true) => {
+                if !holding {
+                    tracing::info!("{holder} took the sequencing lease");
+                    holding = true;
+                }
+                match node.follow().and_then(|()| log.queued(config.batch_size)) {
+                    Ok(queued) if !queued.is_empty() => {
+                        node.sequence_shared(replication, queued);
+                        Duration::ZERO
+                    }
+                    Ok(_) => config.batch_interval,
+                    Err(e) => {
+                        tracing::warn!("sequencing: {e}");
+                        LEASE_POLL
+                    }
+                }
+            }
+            Ok(false) => {
+                if holding {
+                    tracing::warn!("{holder} lost the sequencing lease");
+                    holding = false;
+                }
+                LEASE_POLL
+            }
+            Err(e) => {
+                tracing::warn!("renewing the sequencing lease: {e}");
+                holding = false;
+                LEASE_POLL
+            }
+        };
+        std::thread::sleep(pause);
+    }
+}
+
+/// A stored log that does not replay to its own checkpoints: this process
+/// cannot serve it, so it stops rather than answer from a wrong replica.
+fn fatal(what: &str) -> ! {
+    tracing::error!("{what}; stopping");
+    std::process::abort()
+}
+
+impl Replication {
+    /// Loads the replica at the shared log's head.
+    pub(super) fn open(
+        log: Arc<dyn SharedLog>,
+        genesis: &LedgerGenesis,
+    ) -> Result<(Self, Replica), OpenError> {
+        let head = log.head()?;
+        let mut replica = Replica::new(genesis.genesis.clone());
+        replay_to(log.as_ref(), &mut replica, head.size)?;
+        if head.size > 0 {
+            let stored = log.checkpoints_after(head.size - 1)?.into_iter().next();
+            let text = replica.checkpoint().to_text();
+            if stored.as_ref().map(|(s, b)| (*s, b.as_slice()))
+                != Some((head.size, text.as_bytes()))
+            {
+                return Err(StoreError::Damaged(
+                    "the stored checkpoint is not the replayed log's".into(),
+                )
+                .into());
+            }
+        }
+        let mut tag = [0u8; 6];
+        OsRng.fill_bytes(&mut tag);
+        let holder = format!(
+            "pid{}-{}",
+            std::process::id(),
+            data_encoding::HEXLOWER.encode(&tag)
+        );
+        let replication = Replication {
+            log,
+            holder,
+            waiters: Mutex::default(),
+            followed: Mutex::new(Followed {
+                batch: head.batch,
+                cosignatures: HashSet::new(),
+            }),
+            synced: tokio::sync::Mutex::new(Instant::now()),
+            sequencing: AtomicBool::new(false),
+        };
+        Ok((replication, replica))
+    }
+
+    /// Whether this process held the lease at its last renewal.
+    pub(super) fn is_sequencing(&self) -> bool {
+        self.sequencing.load(Ordering::Relaxed)
+    }
+
+    /// The log as a plain store, for readers.
+    pub(super) fn store(&self) -> Arc<dyn Store> {
+        Arc::clone(&self.log) as Arc<dyn Store>
+    }
+
+    /// Queues `tx` and waits for the batch that decides it.
+    pub(super) async fn submit(&self, tx: SignedTx) -> Result<Ack, SubmitError> {
+        let id = tx.id();
+        let (wake, woken) = oneshot::channel();
+        self.lock_waiters().entry(id).or_default().push(wake);
+        let result = self.queue_and_wait(id, tx, woken).await;
+        let mut waiters = self.lock_waiters();
+        if let Some(list) = waiters.get_mut(&id) {
+            list.retain(|w| !w.is_closed());
+            if list.is_empty() {
+                waiters.remove(&id);
+            }
+        }
+        result
+    }
+
+    async fn queue_and_wait(
+        &self,
+        id: TxId,
+        tx: SignedTx,
+        woken: oneshot::Receiver<Outcome>,
+    ) -> Result<Ack, SubmitError> {
+        let log = Arc::clone(&self.log);
+        let received = unix_now();
+        // Whether this submission is the first of its transaction, or the
+        // outcome of an earlier one.
+        let queued = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            if log.enqueue(&id, tx.bytes(), received)? {
+                return Ok((true, None));
+            }
+            match log.outcome(&id)? {
+                // Refused before: decide it afresh, as the embedded store would.
+                Some(Outcome::Refused { .. }) if log.requeue(&id, received)? => Ok((true, None)),
+                earlier => Ok((false, earlier)),
+            }
+        })
+        .await
+        .map_err(|e| SubmitError::Unavailable(e.to_string()))?
+        .map_err(|e| SubmitError::Unavailable(e.to_string()))?;
+        let (first, outcome) = match queued {
+            (first, Some(outcome)) => (first, outcome),
+            (first, None) => match tokio::time::timeout(SUBMIT_WAIT, woken).await {
+                Ok(Ok(outcome)) => (first, outcome),
+                Ok(Err(_)) => return Err(SubmitError::Stopped),
+                Err(_) => {
+                    return Err(SubmitError::Unavailable(
+                        "no ledger process sequenced it in time; it stays queued".into(),
+                    ))
+                }
+            },
+        };
+        match outcome {
+            Outcome::Sequenced {
+                index,
+                time,
+                receipt,
+            } if first => Ok(Ack {
+                index,
+                time,
+                receipt,
+            }),
+            // A second submission of an accepted transaction: the same
+            // refusal the embedded store gives.
+            Outcome::Sequenced { .. } => Err(Refusal::Replay(id).into()),
+            Outcome::Refused { code, message } => Err(SubmitError::Refused { code, message }),
+        }
+    }
+
+    /// Brings the node up to everything committed before `since`.
+    pub(super) async fn caught_up(&self, node: &Node, since: Instant) {
+        let mut synced = self.synced.lock().await;
+        if *synced >= since {
+            return;
+        }
+        let started = Instant::now();
+        if let Err(e) = tokio::task::block_in_place(|| node.follow()) {
+            tracing::warn!("following the shared log: {e}");
+        }
+        *synced = started;
+    }
+
+    /// Stores a cosignature this process verified, for the other replicas.
+    pub(super) fn keep_cosignature(&self, size: u64, validator: &str, line: &str) {
+        if let Err(e) = self.log.put_cosignature(size, validator, line) {
+            tracing::warn!("storing a cosignature: {e}");
+        }
+        self.lock_followed()
+            .cosignatures
+            .insert((size, line.to_owned()));
+    }
+
+    fn resolve(&self, id: &TxId, outcome: &Outcome) {
+        if let Some(list) = self.lock_waiters().remove(id) {
+            for wake in list {
+                let _ = wake.send(outcome.clone());
+            }
+        }
+    }
+
+    fn lock_waiters(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<TxId, Vec<oneshot::Sender<Outcome>>>> {
+        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn lock_followed(&self) -> std::sync::MutexGuard<'_, Followed> {
+        self.followed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl Node {
+    /// One follow step: new checkpoints, cosignatures and outcomes.
+    fn follow(&self) -> Result<(), StoreError> {
+        let Mode::Shared(replication) = &self.mode else {
+            return Ok(());
+        };
+        let log = &replication.log;
+        let mut followed = replication.lock_followed();
+        let head = log.head()?;
+        if head.size > self.view().replica.len() {
+            let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
+            for (size, body) in log.checkpoints_after(view.replica.len())? {
+                if let Err(e) = replay_to(self.store.as_ref(), &mut view.replica, size) {
+                    fatal(&format!("the shared log does not replay: {e}"));
+                }
+                if view.replica.checkpoint().to_text().as_bytes() != body.as_slice() {
+                    fatal(&format!(
+                        "the shared log's checkpoint {size} is not its leaves'"
+                    ));
+                }
+                self.publish(&mut view);
+            }
+        }
+        let from = {
+            let view = self.view();
+            view.cosigned
+                .or_else(|| view.recent.keys().next().copied())
+                .unwrap_or(0)
+        };
+        let lines = log.cosignatures_from(from)?;
+        followed.cosignatures.retain(|(size, _)| *size >= from);
+        let fresh: Vec<_> = lines
+            .into_iter()
+            .filter(|seen| !followed.cosignatures.contains(seen))
+            .collect();
+        if !fresh.is_empty() {
+            let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
+            for (size, line) in fresh {
+                if let Err(e) = self.take_cosignature(&mut view, size, &line) {
+                    tracing::debug!("a stored cosignature for size {size} not taken: {e}");
+                }
+                followed.cosignatures.insert((size, line));
+            }
+        }
+        if head.batch > followed.batch {
+            for (id, outcome) in log.outcomes(followed.batch, head.batch)? {
+                replication.resolve(&id, &outcome);
+            }
+            followed.batch = head.batch;
+        }
+        Ok(())
+    }
+
+    /// Sequences one batch of queued submissions (lease holder only).
+    fn sequence_shared(&self, replication: &Replication, queued: Vec<Queued>) {
+        let origin = &self.genesis.genesis.origin;
+        let mut outcomes = Vec::with_capacity(queued.len());
+        let mut txs = Vec::with_capacity(queued.len());
+        for q in queued {
+            match SignedTx::open(&q.tx, origin) {
+                Ok(tx) => txs.push((tx, q.received)),
+                Err(e) => outcomes.push((
+                    q.id,
+                    Outcome::Refused {
+                        code: e.code().to_owned(),
+                        message: e.to_string(),
+                    },
+                )),
+            }
+        }
+        let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
+        let applied = self.apply(&mut view, txs.iter().map(|(tx, _)| tx));
+        for ((tx, received), result) in txs.iter().zip(applied.results) {
+            let outcome = match result {
+                Ok(index) => Outcome::Sequenced {
+                    index,
+                    time: applied.time,
+                    receipt: self.receipt(tx.id(), *received, index),
+                },
+                Err(SubmitError::Refused { code, message }) => Outcome::Refused { code, message },
+                Err(other) => unreachable!("applying gives refusals only, not {other}"),
+            };
+            outcomes.push((tx.id(), outcome));
+        }
+        let body = view.replica.checkpoint().to_text();
+        if let Err(e) = replication.log.sequence(
+            &replication.holder,
+            applied.at,
+            &applied.leaves,
+            body.as_bytes(),
+            &outcomes,
+        ) {
+            fatal(&format!(
+                "committing a batch failed ({e}); this replica is ahead of the shared log, \
+                 and a restart replays what is durable"
+            ));
+        }
+        if !applied.leaves.is_empty() {
+            self.publish(&mut view);
+            self.metrics.batches.inc();
+            self.metrics.accepted.add(applied.leaves.len() as u64);
+        }
+        drop(view);
+        for (id, outcome) in &outcomes {
+            replication.resolve(id, outcome);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The PostgreSQL store: the log in a database that several
+//! `assent-ledger serve` processes share (DESIGN §4 "Storage").
+//!
+//! [`Store`] is synchronous because its callers are: the sequencing thread,
+//! the follower thread, and handlers through `spawn_blocking` or
+//! `block_in_place`. The async driver (`tokio-postgres` with a
+//! `deadpool-postgres` pool) runs on a small runtime of the store's own, and
+//! each call waits for its query there.
+
+mod schema;
+mod shared;
+
+use super::{Store, StoreError};
+use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use std::future::Future;
+use std::str::FromStr;
+
+/// Connections in the pool: readers, the sequencer and the follower.
+const POOL_SIZE: usize = 16;
+/// Rows per multi-row `INSERT` or `UPDATE … FROM (VALUES …)`.
+const ROWS_PER_STATEMENT: usize = 500;
+
+/// A log in a PostgreSQL database (or any engine speaking its protocol).
+/// Commits use the server's `synchronous_commit` (on by default): a batch
+/// is durable in the write-ahead log when [`Store::append`] returns.
+pub struct PgStore {
+    pool: Pool,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+fn backend(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// A `u64` as PostgreSQL's `BIGINT`.
+fn int(n: u64) -> Result<i64, StoreError> {
+    i64::try_from(n).map_err(|_| StoreError::Backend(format!("{n} does not fit a BIGINT")))
+}
+
+/// A stored `BIGINT` back to `u64`.
+fn uint(n: i64) -> Result<u64, StoreError> {
+    u64::try_from(n).map_err(|_| StoreError::Damaged(format!("negative count {n}")))
+}
+
+impl PgStore {
+    /// Connects to `url` (`postgres://user@host:port/db`), makes the pool
+    /// and applies any missing schema migrations.
+    ///
+    /// # Errors
+    /// If the URL is malformed, the server unreachable or a migration fails.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let config = tokio_postgres::Config::from_str(url)
+            .map_err(|e| StoreError::Backend(format!("bad PostgreSQL URL: {e}")))?;
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("assent-pg")
+            .enable_all()
+            .build()
+            .map_err(backend)?;
+        let manager = Manager::from_config(
+            config,
+            tokio_postgres::NoTls,
+            ManagerConfig {
+                recycling_method: RecyclingMethod::Fast,
+            },
+        );
+        let pool = Pool::builder(manager)
+            .max_size(POOL_SIZE)
+            .build()
+            .map_err(backend)?;
+        let store = PgStore {
+            pool,
+            runtime: Some(runtime),
+        };
+        store.run(async {
+            let mut client = store.pool.get().await.map_err(backend)?;
+            schema::migrate(&mut client).await.map_err(backend)
+        })?;
+        Ok(store)
+    }
+
+    /// Runs `work` on the store's runtime and waits for it, from any thread.
+    fn run<T>(&self, work: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+        let runtime = self.runtime.as_ref().expect("only taken on drop");
+        match tokio::runtime::Handle::try_current() {
+            // An async handler's thread: leave the async context first.
+            Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| runtime.block_on(work))
+            }
+            _ => runtime.block_on(work),
+        }
+    }
+
+    /// A pooled connection.
+    async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
+        self.pool.get().await.map_err(backend)
+    }
+}
+
+impl Drop for PgStore {
+    fn drop(&mut self) {
+        // Dropping a runtime blocks, which an async context forbids.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Inserts `leaves` at `at` (inside the caller's transaction).
+async fn insert_leaves(
+    txn: &deadpool_postgres::Transaction<'_>,
+    at: u64,
+    leaves: &[Vec<u8>],
+) -> Result<(), StoreError> {
+    let mut index = at;
+    for chunk in leaves.chunks(ROWS_PER_STATEMENT) {
+        let indices = (index..index + chunk.len() as u64)
+            .map(int)
+            .collect::<Result<Vec<i64>, _>>()?;
+        let mut sql = String::from("INSERT INTO assent_leaves (idx, leaf) VALUES ");
+        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
+        for (row, (i, leaf)) in indices.iter().zip(chunk).enumerate() {
+            if row > 0 {
+                sql.push(',');
+            }
+            sql.push_str(&format!("(${}, ${})", 2 * row + 1, 2 * row + 2));
+            params.push(i);
+            params.push(leaf);
+        }
+        txn.execute(sql.as_str(), &params).await.map_err(backend)?;
+        index += chunk.len() as u64;
+    }
+    Ok(())
+}
+
+/// Appends inside `txn`: moves the head from `at` (or fails with
+/// [`StoreError::NotAtEnd`]), writes the leaves and the checkpoint body, and
+/// returns the new batch number.
+async fn append_in(
+    txn: &deadpool_postgres::Transaction<'_>,
+    at: u64,
+    leaves: &[Vec<u8>],
+    checkpoint: &[u8],
+) -> Result<u64, StoreError> {
+    let size = int(at + leaves.len() as u64)?;
+    let moved = txn
+        .execute(
+            "UPDATE assent_head SET size = $1, batch = batch + 1 WHERE id = 1 AND size = $2",
+            &[&size, &int(at)?],
+        )
+        .await
+        .map_err(backend)?;
+    if moved != 1 {
+        let row = txn
+            .query_one("SELECT size FROM assent_head WHERE id = 1", &[])
+            .await
+            .map_err(backend)?;
+        return Err(StoreError::NotAtEnd {
+            at,
+            len: uint(row.get(0))?,
+        });
+    }
+    insert_leaves(txn, at, leaves).await?;
+    if !leaves.is_empty() {
+        txn.execute(
+            "INSERT INTO assent_checkpoints (size, body) VALUES ($1, $2)",
+            &[&size, &checkpoint],
+        )
+        .await
+        .map_err(backend)?;
+    }
+    let row = txn
+        .query_one("SELECT batch FROM assent_head WHERE id = 1", &[])
+        .await
+        .map_err(backend)?;
+    uint(row.get(0))
+}
+
+impl Store for PgStore {
+    fn len(&self) -> Result<u64, StoreError> {
+        self.run(async {
+            let row = self
+                .client()
+                .await?
+                .query_one("SELECT size FROM assent_head WHERE id = 1", &[])
+                .await
+                .map_err(backend)?;
+            uint(row.get(0))
+        })
+    }
+
+    fn leaves(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "SELECT idx, leaf FROM assent_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+                )
+                .await
+                .map_err(backend)?;
+            let rows = client
+                .query(&statement, &[&int(from)?, &int(to)?])
+                .await
+                .map_err(backend)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for (expected, row) in (from..).zip(&rows) {
+                if uint(row.get(0))? != expected {
+                    return Err(StoreError::Damaged(format!("leaf {expected} is missing")));
+                }
+                out.push(row.get::<_, Vec<u8>>(1));
+            }
+            if out.len() as u64 != to.saturating_sub(from) {
+                return Err(StoreError::Damaged(format!(
+                    "leaves {from}..{to} asked, {} found",
+                    out.len()
+                )));
+            }
+            Ok(out)
+        })
+    }
+
+    fn leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached("SELECT leaf FROM assent_leaves WHERE idx = $1")
+                .await
+                .map_err(backend)?;
+            let row = client
+                .query_opt(&statement, &[&int(index)?])
+                .await
+                .map_err(backend)?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    fn checkpoint(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.run(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    "SELECT c.body FROM assent_checkpoints c JOIN assent_head h \
+                     ON c.size = h.size WHERE h.id = 1",
+                    &[],
+                )
+                .await
+                .map_err(backend)?;
+            Ok(row.map(|r| r.get(0)))
+        })
+    }
+
+    fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError> {
+        self.run(async {
+            let mut client = self.client().await?;
+            let txn = client.transaction().await.map_err(backend)?;
+            append_in(&txn, at, leaves, checkpoint).await?;
+            txn.commit().await.map_err(backend)
+        })
+    }
+}

@@ -1,0 +1,381 @@
+//! The shared-log half of the PostgreSQL store: the submission queue, the
+//! sequencing lease, the fenced batch commit, and what replicas follow.
+
+use super::schema::is_duplicate;
+use super::{append_in, backend, int, uint, PgStore, ROWS_PER_STATEMENT};
+use crate::storage::{Outcome, Queued, SharedHead, SharedLog, StoreError};
+use assent_core::ids::TxId;
+use std::time::Duration;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
+
+/// A decided submission row back to its outcome.
+fn outcome_of(row: &Row, first: usize) -> Result<Option<Outcome>, StoreError> {
+    let index: Option<i64> = row.get(first);
+    let time: Option<i64> = row.get(first + 1);
+    let receipt: Option<String> = row.get(first + 2);
+    let code: Option<String> = row.get(first + 3);
+    let message: Option<String> = row.get(first + 4);
+    Ok(match (index, time, receipt, code, message) {
+        (Some(index), Some(time), Some(receipt), None, None) => Some(Outcome::Sequenced {
+            index: uint(index)?,
+            time: uint(time)?,
+            receipt,
+        }),
+        (None, None, None, Some(code), Some(message)) => Some(Outcome::Refused { code, message }),
+        (None, None, None, None, None) => None,
+        _ => {
+            return Err(StoreError::Damaged(
+                "a submission's outcome is half written".into(),
+            ))
+        }
+    })
+}
+
+fn tx_id(bytes: &[u8]) -> Result<TxId, StoreError> {
+    <[u8; 32]>::try_from(bytes)
+        .map(TxId)
+        .map_err(|_| StoreError::Damaged("a stored transaction id is not 32 bytes".into()))
+}
+
+/// One outcome as the six values of an `UPDATE … FROM (VALUES …)` row.
+type OutcomeRow<'a> = (
+    &'a [u8],
+    Option<i64>,
+    Option<i64>,
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<&'a str>,
+);
+
+fn outcome_row<'a>(id: &'a TxId, outcome: &'a Outcome) -> Result<OutcomeRow<'a>, StoreError> {
+    Ok(match outcome {
+        Outcome::Sequenced {
+            index,
+            time,
+            receipt,
+        } => (
+            id.as_bytes(),
+            Some(int(*index)?),
+            Some(int(*time)?),
+            Some(receipt),
+            None,
+            None,
+        ),
+        Outcome::Refused { code, message } => {
+            (id.as_bytes(), None, None, None, Some(code), Some(message))
+        }
+    })
+}
+
+/// Marks every submission of the batch decided (inside the caller's
+/// transaction); all of them must be queued and undecided.
+async fn record_outcomes(
+    txn: &deadpool_postgres::Transaction<'_>,
+    batch: i64,
+    outcomes: &[(TxId, Outcome)],
+) -> Result<(), StoreError> {
+    for chunk in outcomes.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk
+            .iter()
+            .map(|(id, outcome)| outcome_row(id, outcome))
+            .collect::<Result<Vec<_>, _>>()?;
+        let mut sql = String::from(
+            "UPDATE assent_submissions SET batch = $1, idx = v.idx, leaf_time = v.t, \
+             receipt = v.r, refusal_code = v.c, refusal = v.m FROM (VALUES ",
+        );
+        let mut params: Vec<&(dyn ToSql + Sync)> = vec![&batch];
+        for (n, row) in rows.iter().enumerate() {
+            if n > 0 {
+                sql.push(',');
+            }
+            let p = 2 + 6 * n;
+            sql.push_str(&format!(
+                "(CAST(${} AS BYTEA), CAST(${} AS BIGINT), CAST(${} AS BIGINT), \
+                 CAST(${} AS TEXT), CAST(${} AS TEXT), CAST(${} AS TEXT))",
+                p,
+                p + 1,
+                p + 2,
+                p + 3,
+                p + 4,
+                p + 5
+            ));
+            params.extend([
+                &row.0 as &(dyn ToSql + Sync),
+                &row.1,
+                &row.2,
+                &row.3,
+                &row.4,
+                &row.5,
+            ]);
+        }
+        sql.push_str(
+            ") AS v (tx_id, idx, t, r, c, m) \
+             WHERE assent_submissions.tx_id = v.tx_id AND assent_submissions.batch IS NULL",
+        );
+        let updated = txn.execute(sql.as_str(), &params).await.map_err(backend)?;
+        if updated != chunk.len() as u64 {
+            return Err(StoreError::Damaged(format!(
+                "{} of {} submissions of the batch were not waiting",
+                chunk.len() as u64 - updated,
+                chunk.len()
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl SharedLog for PgStore {
+    fn head(&self) -> Result<SharedHead, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached("SELECT size, batch FROM assent_head WHERE id = 1")
+                .await
+                .map_err(backend)?;
+            let row = client.query_one(&statement, &[]).await.map_err(backend)?;
+            Ok(SharedHead {
+                size: uint(row.get(0))?,
+                batch: uint(row.get(1))?,
+            })
+        })
+    }
+
+    fn enqueue(&self, id: &TxId, tx: &[u8], received: u64) -> Result<bool, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "INSERT INTO assent_submissions (tx_id, tx, received) VALUES ($1, $2, $3)",
+                )
+                .await
+                .map_err(backend)?;
+            match client
+                .execute(
+                    &statement,
+                    &[&id.as_bytes().as_slice(), &tx, &int(received)?],
+                )
+                .await
+            {
+                Ok(_) => Ok(true),
+                Err(e) if is_duplicate(&e) => Ok(false),
+                Err(e) => Err(backend(e)),
+            }
+        })
+    }
+
+    fn requeue(&self, id: &TxId, received: u64) -> Result<bool, StoreError> {
+        self.run(async {
+            let requeued = self
+                .client()
+                .await?
+                .execute(
+                    "UPDATE assent_submissions SET batch = NULL, refusal_code = NULL, \
+                     refusal = NULL, received = $2 WHERE tx_id = $1 AND refusal_code IS NOT NULL",
+                    &[&id.as_bytes().as_slice(), &int(received)?],
+                )
+                .await
+                .map_err(backend)?;
+            Ok(requeued == 1)
+        })
+    }
+
+    fn outcome(&self, id: &TxId) -> Result<Option<Outcome>, StoreError> {
+        self.run(async {
+            let row = self
+                .client()
+                .await?
+                .query_opt(
+                    "SELECT idx, leaf_time, receipt, refusal_code, refusal \
+                     FROM assent_submissions WHERE tx_id = $1 AND batch IS NOT NULL",
+                    &[&id.as_bytes().as_slice()],
+                )
+                .await
+                .map_err(backend)?;
+            row.map_or(Ok(None), |r| outcome_of(&r, 0))
+        })
+    }
+
+    fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, Outcome)>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "SELECT tx_id, idx, leaf_time, receipt, refusal_code, refusal \
+                     FROM assent_submissions WHERE batch > $1 AND batch <= $2",
+                )
+                .await
+                .map_err(backend)?;
+            let rows = client
+                .query(&statement, &[&int(after)?, &int(upto)?])
+                .await
+                .map_err(backend)?;
+            let mut out = Vec::with_capacity(rows.len());
+            for row in rows {
+                let outcome = outcome_of(&row, 1)?.ok_or_else(|| {
+                    StoreError::Damaged("a decided submission has no outcome".into())
+                })?;
+                out.push((tx_id(row.get(0))?, outcome));
+            }
+            Ok(out)
+        })
+    }
+
+    fn queued(&self, limit: usize) -> Result<Vec<Queued>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "SELECT tx_id, tx, received FROM assent_submissions WHERE batch IS NULL \
+                     ORDER BY received, tx_id LIMIT $1",
+                )
+                .await
+                .map_err(backend)?;
+            let rows = client
+                .query(&statement, &[&int(limit as u64)?])
+                .await
+                .map_err(backend)?;
+            rows.iter()
+                .map(|r| {
+                    Ok(Queued {
+                        id: tx_id(r.get(0))?,
+                        tx: r.get(1),
+                        received: uint(r.get(2))?,
+                    })
+                })
+                .collect()
+        })
+    }
+
+    fn lease(&self, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "UPDATE assent_lease SET holder = $1, \
+                     expires_at = CURRENT_TIMESTAMP + CAST($2 AS DOUBLE PRECISION) * INTERVAL '1' SECOND \
+                     WHERE id = 1 AND (holder = $1 OR holder IS NULL OR expires_at < CURRENT_TIMESTAMP)",
+                )
+                .await
+                .map_err(backend)?;
+            let taken = client
+                .execute(&statement, &[&holder, &ttl.as_secs_f64()])
+                .await
+                .map_err(backend)?;
+            Ok(taken == 1)
+        })
+    }
+
+    fn release(&self, holder: &str) -> Result<(), StoreError> {
+        self.run(async {
+            self.client()
+                .await?
+                .execute(
+                    "UPDATE assent_lease SET holder = NULL WHERE id = 1 AND holder = $1",
+                    &[&holder],
+                )
+                .await
+                .map_err(backend)
+                .map(|_| ())
+        })
+    }
+
+    fn sequence(
+        &self,
+        holder: &str,
+        at: u64,
+        leaves: &[Vec<u8>],
+        checkpoint: &[u8],
+        outcomes: &[(TxId, Outcome)],
+    ) -> Result<u64, StoreError> {
+        self.run(async {
+            let mut client = self.client().await?;
+            let txn = client.transaction().await.map_err(backend)?;
+            // The fence: the lease row stays locked by this update until
+            // commit, so no one can take the lease over mid-batch.
+            let held = txn
+                .execute(
+                    "UPDATE assent_lease SET expires_at = expires_at \
+                     WHERE id = 1 AND holder = $1 AND expires_at > CURRENT_TIMESTAMP",
+                    &[&holder],
+                )
+                .await
+                .map_err(backend)?;
+            if held != 1 {
+                return Err(StoreError::LeaseLost);
+            }
+            let batch = append_in(&txn, at, leaves, checkpoint).await?;
+            record_outcomes(&txn, int(batch)?, outcomes).await?;
+            txn.commit().await.map_err(backend)?;
+            Ok(batch)
+        })
+    }
+
+    fn checkpoints_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "SELECT size, body FROM assent_checkpoints WHERE size > $1 ORDER BY size",
+                )
+                .await
+                .map_err(backend)?;
+            let rows = client
+                .query(&statement, &[&int(after)?])
+                .await
+                .map_err(backend)?;
+            rows.iter()
+                .map(|r| Ok((uint(r.get(0))?, r.get(1))))
+                .collect()
+        })
+    }
+
+    fn put_cosignature(&self, size: u64, validator: &str, line: &str) -> Result<(), StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let size = int(size)?;
+            let updated = client
+                .execute(
+                    "UPDATE assent_cosignatures SET line = $3 WHERE size = $1 AND validator = $2",
+                    &[&size, &validator, &line],
+                )
+                .await
+                .map_err(backend)?;
+            if updated == 0 {
+                match client
+                    .execute(
+                        "INSERT INTO assent_cosignatures (size, validator, line) VALUES ($1, $2, $3)",
+                        &[&size, &validator, &line],
+                    )
+                    .await
+                {
+                    // Another replica stored this validator's line first.
+                    Err(e) if is_duplicate(&e) => {}
+                    other => {
+                        other.map_err(backend)?;
+                    }
+                }
+            }
+            Ok(())
+        })
+    }
+
+    fn cosignatures_from(&self, from: u64) -> Result<Vec<(u64, String)>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client
+                .prepare_cached(
+                    "SELECT size, line FROM assent_cosignatures WHERE size >= $1 ORDER BY size",
+                )
+                .await
+                .map_err(backend)?;
+            let rows = client
+                .query(&statement, &[&int(from)?])
+                .await
+                .map_err(backend)?;
+            rows.iter()
+                .map(|r| Ok((uint(r.get(0))?, r.get(1))))
+                .collect()
+        })
+    }
+}
