@@ -1,9 +1,13 @@
 //! Load generator: a local consortium (sequencer and three validators, k = 2)
 //! in this process, then signed grants submitted over HTTP by concurrent
 //! clients. Reports the durable ingest rate and the latency from submit to a
-//! quorum-cosigned checkpoint containing the transaction.
+//! quorum-cosigned checkpoint containing the transaction; then the latency
+//! of serving inclusion proofs for them.
 //!
-//! `cargo run --release -p assent-ledger --example loadgen -- [TXS] [CLIENTS] [BATCH_MS]`
+//! `cargo run --release -p assent-ledger --example loadgen -- [TXS] [CLIENTS] [BATCH_MS] [STORE]`
+//!
+//! STORE is `embedded` (the default) or a `postgres://` URL of an empty
+//! database, so both stores are measured by the same generator.
 //!
 //! Each client has one request in flight, so the rate is at most
 //! clients ÷ latency (Little's law): many wallets at once, as in production.
@@ -17,6 +21,7 @@ use assent_core::tx::{Body, Enroll, Grant, Kind, SignedTx};
 use assent_ledger::api::ApiOptions;
 use assent_ledger::demo::{self, DEMO_ORIGIN};
 use assent_ledger::node::NodeConfig;
+use assent_ledger::StoreChoice;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -54,6 +59,10 @@ async fn main() -> Result<()> {
     let clients: usize = args.get(2).map_or(Ok(1000), |s| s.parse())?;
     let batch_ms: u64 = args.get(3).map_or(Ok(50), |s| s.parse())?;
     let dir = tempfile::tempdir()?;
+    let store = match args.get(4).map(String::as_str) {
+        None | Some("embedded") => StoreChoice::Embedded(dir.path().join("sequencer")),
+        Some(url) => StoreChoice::parse(url)?,
+    };
     let options = ApiOptions {
         submit_rate: 1e9,
         submit_burst: 1e9,
@@ -63,7 +72,7 @@ async fn main() -> Result<()> {
         batch_interval: Duration::from_millis(batch_ms),
         ..NodeConfig::default()
     };
-    let consortium = demo::start(dir.path(), "127.0.0.1:0", config, &options).await?;
+    let consortium = demo::start_on(dir.path(), &store, "127.0.0.1:0", config, &options).await?;
     let orgs = demo::register_orgs(&consortium.node, dir.path()).await?;
     let clinic = orgs[0].0;
     let _ = OrgKind::Clinic;
@@ -218,5 +227,51 @@ async fn main() -> Result<()> {
         percentile(&latencies, 0.99),
         latencies.last().unwrap()
     );
+    serve_proofs(&http, &consortium.url, &acks, clients.min(32)).await;
     Ok(())
+}
+
+/// Fetches an inclusion proof for each acknowledged grant (by index, at the
+/// newest size) with `clients` concurrent readers; prints p50 and p99.
+async fn serve_proofs(http: &reqwest::Client, url: &str, acks: &[(Instant, u64)], clients: usize) {
+    let size = acks.iter().map(|a| a.1).max().unwrap_or(0) + 1;
+    let indices: Arc<Vec<u64>> = Arc::new(acks.iter().map(|a| a.1).collect());
+    let next = Arc::new(AtomicU64::new(0));
+    let start = Instant::now();
+    let readers: Vec<_> = (0..clients)
+        .map(|_| {
+            let (http, url, indices, next) =
+                (http.clone(), url.to_owned(), indices.clone(), next.clone());
+            tokio::spawn(async move {
+                let mut took = Vec::new();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed) as usize;
+                    let Some(index) = indices.get(i) else { break };
+                    let sent = Instant::now();
+                    let r = http
+                        .get(format!("{url}/api/v1/inclusion?index={index}&size={size}"))
+                        .send()
+                        .await
+                        .expect("the node answers");
+                    assert!(r.status().is_success(), "inclusion of {index}: {}", r.status());
+                    r.bytes().await.expect("a body");
+                    took.push(sent.elapsed());
+                }
+                took
+            })
+        })
+        .collect();
+    let mut took = Vec::new();
+    for r in readers {
+        took.extend(r.await.expect("a reader"));
+    }
+    let elapsed = start.elapsed();
+    took.sort();
+    println!(
+        "inclusion proofs ({} with {clients} readers): {:.0} proofs/s, p50 {:?}, p99 {:?}",
+        took.len(),
+        took.len() as f64 / elapsed.as_secs_f64(),
+        percentile(&took, 0.5),
+        percentile(&took, 0.99)
+    );
 }

@@ -168,14 +168,34 @@ pub async fn start(
     config: NodeConfig,
     options: &ApiOptions,
 ) -> Result<Running> {
+    let store = crate::StoreChoice::Embedded(data.join("sequencer"));
+    start_on(data, &store, listen, config, options).await
+}
+
+/// [`start`] with the sequencer's log on `store` (the load generator
+/// compares the embedded store with PostgreSQL so).
+///
+/// # Errors
+/// If anything fails to start.
+pub async fn start_on(
+    data: &Path,
+    store: &crate::StoreChoice,
+    listen: &str,
+    config: NodeConfig,
+    options: &ApiOptions,
+) -> Result<Running> {
     let addr: std::net::SocketAddr = listen.parse().context("--listen must be IP:PORT")?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("listening on {listen}"))?;
+    let any_port = addr.port() == 0;
     let addr = listener.local_addr()?;
     let mut validator_listeners = Vec::new();
     for i in 1..=VALIDATORS as u16 {
-        let at = std::net::SocketAddr::new(addr.ip(), addr.port().wrapping_add(i));
+        // Asked for any port: any ports for the validators too (the next
+        // ones may be some other socket's).
+        let port = if any_port { 0 } else { addr.port().wrapping_add(i) };
+        let at = std::net::SocketAddr::new(addr.ip(), port);
         let l = tokio::net::TcpListener::bind(at)
             .await
             .with_context(|| format!("listening on {at} for validator {i}"))?;
@@ -189,7 +209,7 @@ pub async fn start(
     });
     let genesis = prepare(data, &urls)?;
     let node = crate::open_node(
-        &crate::StoreChoice::Embedded(data.join("sequencer")),
+        store,
         genesis.clone(),
         &data.join("sequencer.key"),
         &data.join("receipt.key"),

@@ -3,25 +3,14 @@
 
 mod common;
 
-use assent_core::ids::KeyCommitment;
 use assent_core::merkle::{self, Hash};
 use assent_core::note::SignedCheckpoint;
-use assent_core::tx::{Enroll, Kind};
 use common::*;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn enroll() -> assent_core::tx::SignedTx {
-    sign(
-        &fresh_key(),
-        Kind::Enroll(Enroll {
-            next: KeyCommitment::to(&fresh_key().public_key()),
-        }),
-    )
-}
 
 /// A loopback HTTP proxy to `upstream` that flips one byte in the last entry
 /// of every entry bundle it passes on.

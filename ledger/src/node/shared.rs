@@ -24,7 +24,6 @@ use assent_core::state::Refusal;
 use assent_core::tx::SignedTx;
 use rand_core::{OsRng, RngCore};
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
@@ -58,8 +57,8 @@ pub(super) struct Replication {
     followed: Mutex<Followed>,
     /// When the newest completed follow step started.
     synced: tokio::sync::Mutex<Instant>,
-    /// Whether this process holds the lease, as of its last renewal.
-    sequencing: AtomicBool,
+    /// When this process last renewed the lease (None: it does not hold it).
+    renewed: Mutex<Option<Instant>>,
 }
 
 /// Starts the follower and the sequencer threads.
@@ -91,10 +90,12 @@ fn sequence_loop(node: &Node, config: &NodeConfig) {
     let holder = &replication.holder;
     let mut holding = false;
     loop {
+        let asked = Instant::now();
         let lease = log.lease(holder, LEASE_TTL);
-        replication
-            .sequencing
-            .store(matches!(lease, Ok(true)), Ordering::Relaxed);
+        *replication
+            .renewed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = matches!(lease, Ok(true)).then_some(asked);
         let pause = match lease {
             Ok(true) => {
                 if !holding {
@@ -174,14 +175,22 @@ impl Replication {
                 cosignatures: HashSet::new(),
             }),
             synced: tokio::sync::Mutex::new(Instant::now()),
-            sequencing: AtomicBool::new(false),
+            renewed: Mutex::new(None),
         };
         Ok((replication, replica))
     }
 
-    /// Whether this process held the lease at its last renewal.
+    /// Whether this process holds the lease: it renewed it within the
+    /// lease's lifetime, so no other process can have taken it since.
     pub(super) fn is_sequencing(&self) -> bool {
-        self.sequencing.load(Ordering::Relaxed)
+        self.renewed_within(LEASE_TTL)
+    }
+
+    fn renewed_within(&self, age: Duration) -> bool {
+        self.renewed
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some_and(|at| at.elapsed() < age)
     }
 
     /// The log as a plain store, for readers.
@@ -259,6 +268,12 @@ impl Replication {
 
     /// Brings the node up to everything committed before `since`.
     pub(super) async fn caught_up(&self, node: &Node, since: Instant) {
+        // The holder's own view is the newest: it commits every batch under
+        // its view lock, and no one else can commit while its lease lasts
+        // (half the lease's life: the margin for the database's clock).
+        if self.renewed_within(LEASE_TTL / 2) {
+            return;
+        }
         let mut synced = self.synced.lock().await;
         if *synced >= since {
             return;

@@ -110,6 +110,16 @@ pub fn sign(key: &SigningKey, kind: Kind) -> SignedTx {
     SignedTx::sign(&Body::new(now(), nonce, kind), key, DEMO_ORIGIN)
 }
 
+/// A new identity's enrolment: always valid, never the same twice.
+pub fn enroll() -> SignedTx {
+    sign(
+        &fresh_key(),
+        Kind::Enroll(assent_core::tx::Enroll {
+            next: assent_core::ids::KeyCommitment::to(&fresh_key().public_key()),
+        }),
+    )
+}
+
 pub fn fresh_key() -> SigningKey {
     let mut secret = [0u8; 32];
     OsRng.fill_bytes(&mut secret);

@@ -1,0 +1,187 @@
+//! Two `assent-ledger serve` processes on one real PostgreSQL database
+//! (scripts/with-postgres.sh starts it): both take submissions and serve
+//! reads, exactly one sequences, and when that one is killed with SIGKILL
+//! in the middle of a load the other takes over and nothing is lost or
+//! sequenced twice.
+
+mod common;
+
+use assent_core::merkle::{self, Hash};
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn health(http: &reqwest::blocking::Client, url: &str) -> Value {
+    http.get(format!("{url}/health"))
+        .send()
+        .unwrap()
+        .json()
+        .unwrap()
+}
+
+/// What one submission came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// Acknowledged with this index.
+    Acked(u64),
+    /// Refused as a replay: an earlier attempt of it landed.
+    Landed,
+}
+
+/// Submits `tx` to the replicas in turn, starting at `first`, until one
+/// answers; a replica that is down or busy is skipped.
+fn submit_until_answered(
+    http: &reqwest::blocking::Client,
+    urls: &[String],
+    first: usize,
+    tx: &assent_core::tx::SignedTx,
+) -> Answer {
+    let start = Instant::now();
+    for attempt in 0.. {
+        assert!(start.elapsed() < Duration::from_secs(60), "never answered");
+        let url = &urls[(first + attempt) % urls.len()];
+        let Ok(r) = http
+            .post(format!("{url}/api/v1/submit"))
+            .body(tx.bytes().to_vec())
+            .send()
+        else {
+            continue;
+        };
+        let status = r.status().as_u16();
+        let body: Value = r.json().unwrap_or_default();
+        match status {
+            200 => return Answer::Acked(body["index"].as_u64().unwrap()),
+            422 if body["error"]["code"] == "replay" => return Answer::Landed,
+            503 => std::thread::sleep(Duration::from_millis(50)),
+            _ => panic!("unexpected answer {status}: {body}"),
+        }
+    }
+    unreachable!()
+}
+
+#[test]
+fn two_replicas_one_killed_mid_load_lose_nothing() {
+    let mut c = Consortium::with_store(Some(fresh_database()));
+    let (a, url_a) = c.serve("127.0.0.1:0", "replica-a");
+    let (b, url_b) = c.serve("127.0.0.1:0", "replica-b");
+
+    // Exactly one of the two sequences.
+    let start = Instant::now();
+    let a_sequences = loop {
+        let (ha, hb) = (health(&c.http, &url_a), health(&c.http, &url_b));
+        let (sa, sb) = (ha["sequencing"] == true, hb["sequencing"] == true);
+        assert!(!(sa && sb), "both replicas sequence: {ha} {hb}");
+        if sa || sb {
+            break sa;
+        }
+        assert!(start.elapsed() < Duration::from_secs(20), "no replica sequences");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let (mut victim, victim_url, _survivor, survivor_url) = if a_sequences {
+        (a, url_a, b, url_b)
+    } else {
+        (b, url_b, a, url_a)
+    };
+    c.url = survivor_url.clone();
+    c.start_validator(1, Some(&survivor_url));
+    c.start_validator(2, Some(&survivor_url));
+
+    // Four clients submit to both replicas in turn.
+    let urls = vec![victim_url.clone(), survivor_url.clone()];
+    let answers: Arc<Mutex<BTreeMap<String, Answer>>> = Arc::default();
+    let acked = Arc::new(AtomicUsize::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let clients: Vec<_> = (0..4)
+        .map(|n| {
+            let (answers, acked, stop, urls) =
+                (answers.clone(), acked.clone(), stop.clone(), urls.clone());
+            std::thread::spawn(move || {
+                let http = reqwest::blocking::Client::builder()
+                    .timeout(Duration::from_secs(40))
+                    .build()
+                    .unwrap();
+                let mut turn = n;
+                while !stop.load(Ordering::Relaxed) {
+                    let tx = enroll();
+                    let answer = submit_until_answered(&http, &urls, turn, &tx);
+                    turn += 1;
+                    if matches!(answer, Answer::Acked(_)) {
+                        acked.fetch_add(1, Ordering::Relaxed);
+                    }
+                    answers.lock().unwrap().insert(tx.id().to_string(), answer);
+                }
+            })
+        })
+        .collect();
+
+    // Let batches land on both, remember a checkpoint, kill the sequencer.
+    while acked.load(Ordering::Relaxed) < 200 {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let before = c.latest();
+    victim.child.kill().unwrap(); // SIGKILL
+    victim.child.wait().unwrap();
+    // The survivor takes the lease over and the load goes on.
+    let killed_at = acked.load(Ordering::Relaxed);
+    let start = Instant::now();
+    while acked.load(Ordering::Relaxed) < killed_at + 150 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the survivor never took over"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(health(&c.http, &survivor_url)["sequencing"], true);
+    stop.store(true, Ordering::Relaxed);
+    for client in clients {
+        client.join().unwrap();
+    }
+    let answers = answers.lock().unwrap().clone();
+    let landed = answers.values().filter(|a| **a == Answer::Landed).count();
+    eprintln!(
+        "{} transactions, {landed} answered as landed by an earlier attempt; \
+         {killed_at} acknowledged before the kill",
+        answers.len()
+    );
+
+    // Every submission is on the log exactly once: the log holds as many
+    // entries as distinct transactions were submitted, and each one's
+    // inclusion proof names the index it was acknowledged with.
+    let after = c.latest();
+    assert_eq!(after.size as usize, answers.len(), "lost or doubled entries");
+    for (tx, answer) in &answers {
+        let inc = c.json(&format!("/api/v1/inclusion?tx={tx}&size={}", after.size));
+        let index = inc["index"].as_u64().expect("on the log");
+        if let Answer::Acked(acked) = answer {
+            assert_eq!(index, *acked, "{tx}");
+        }
+    }
+    // The log after the take-over extends the one before, and the
+    // validators cosign it.
+    let cons = c.json(&format!(
+        "/api/v1/consistency?first={}&second={}",
+        before.size, after.size
+    ));
+    merkle::verify_consistency(
+        before.size,
+        after.size,
+        &Hash(before.root),
+        &Hash(after.root),
+        &hashes(&cons["proof"]),
+    )
+    .unwrap();
+    let note = c.wait_cosigned(after.size);
+    assert!(c.trust().verify_checkpoint(note.as_bytes()).is_ok());
+
+    // The killed replica, restarted, replays the shared log and serves the
+    // same checkpoint without sequencing.
+    let (_back, back_url) = c.serve("127.0.0.1:0", "replica-back");
+    let served = c.http.get(format!("{back_url}/checkpoint")).send().unwrap();
+    let served = assent_core::note::SignedCheckpoint::parse(&served.bytes().unwrap()).unwrap();
+    assert_eq!(served.checkpoint(), &after);
+    assert_eq!(health(&c.http, &back_url)["sequencing"], false);
+    assert_eq!(health(&c.http, &survivor_url)["sequencing"], true);
+}
