@@ -253,7 +253,11 @@ async fn serve_proofs(http: &reqwest::Client, url: &str, acks: &[(Instant, u64)]
                         .send()
                         .await
                         .expect("the node answers");
-                    assert!(r.status().is_success(), "inclusion of {index}: {}", r.status());
+                    assert!(
+                        r.status().is_success(),
+                        "inclusion of {index}: {}",
+                        r.status()
+                    );
                     r.bytes().await.expect("a body");
                     took.push(sent.elapsed());
                 }

@@ -194,7 +194,11 @@ pub async fn start_on(
     for i in 1..=VALIDATORS as u16 {
         // Asked for any port: any ports for the validators too (the next
         // ones may be some other socket's).
-        let port = if any_port { 0 } else { addr.port().wrapping_add(i) };
+        let port = if any_port {
+            0
+        } else {
+            addr.port().wrapping_add(i)
+        };
         let at = std::net::SocketAddr::new(addr.ip(), port);
         let l = tokio::net::TcpListener::bind(at)
             .await

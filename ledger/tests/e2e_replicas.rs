@@ -77,7 +77,10 @@ fn two_replicas_one_killed_mid_load_lose_nothing() {
         if sa || sb {
             break sa;
         }
-        assert!(start.elapsed() < Duration::from_secs(20), "no replica sequences");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "no replica sequences"
+        );
         std::thread::sleep(Duration::from_millis(50));
     };
     let (mut victim, victim_url, _survivor, survivor_url) = if a_sequences {
@@ -151,7 +154,11 @@ fn two_replicas_one_killed_mid_load_lose_nothing() {
     // entries as distinct transactions were submitted, and each one's
     // inclusion proof names the index it was acknowledged with.
     let after = c.latest();
-    assert_eq!(after.size as usize, answers.len(), "lost or doubled entries");
+    assert_eq!(
+        after.size as usize,
+        answers.len(),
+        "lost or doubled entries"
+    );
     for (tx, answer) in &answers {
         let inc = c.json(&format!("/api/v1/inclusion?tx={tx}&size={}", after.size));
         let index = inc["index"].as_u64().expect("on the log");
@@ -180,7 +187,7 @@ fn two_replicas_one_killed_mid_load_lose_nothing() {
     // same checkpoint without sequencing.
     let (_back, back_url) = c.serve("127.0.0.1:0", "replica-back");
     let served = c.http.get(format!("{back_url}/checkpoint")).send().unwrap();
-    let served = assent_core::note::SignedCheckpoint::parse(&served.bytes().unwrap()).unwrap();
+    let served = assent_core::note::SignedCheckpoint::parse(served.bytes().unwrap()).unwrap();
     assert_eq!(served.checkpoint(), &after);
     assert_eq!(health(&c.http, &back_url)["sequencing"], false);
     assert_eq!(health(&c.http, &survivor_url)["sequencing"], true);

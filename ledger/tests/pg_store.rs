@@ -21,12 +21,17 @@ fn sequenced(index: u64) -> Outcome {
 fn migrations_apply_once_and_a_second_opener_shares_the_log() {
     let url = fresh_database();
     let first = PgStore::open(&url).unwrap();
-    first.append(0, &[b"a".to_vec(), b"b".to_vec()], b"cp2").unwrap();
+    first
+        .append(0, &[b"a".to_vec(), b"b".to_vec()], b"cp2")
+        .unwrap();
     // A second process opening the same database applies nothing again
     // and sees the same log.
     let second = PgStore::open(&url).unwrap();
     assert_eq!(second.len().unwrap(), 2);
-    assert_eq!(second.leaves(0, 2).unwrap(), vec![b"a".to_vec(), b"b".to_vec()]);
+    assert_eq!(
+        second.leaves(0, 2).unwrap(),
+        vec![b"a".to_vec(), b"b".to_vec()]
+    );
     assert_eq!(second.checkpoint().unwrap().unwrap(), b"cp2");
     assert_eq!(second.leaf(2).unwrap(), None);
     assert!(second.leaves(1, 3).is_err());
@@ -36,7 +41,10 @@ fn migrations_apply_once_and_a_second_opener_shares_the_log() {
         Err(StoreError::NotAtEnd { at: 1, len: 2 })
     ));
     assert_eq!(first.len().unwrap(), 2);
-    assert_eq!(first.checkpoints_after(0).unwrap(), vec![(2, b"cp2".to_vec())]);
+    assert_eq!(
+        first.checkpoints_after(0).unwrap(),
+        vec![(2, b"cp2".to_vec())]
+    );
     assert!(PgStore::open("postgres://nobody@127.0.0.1:1/none").is_err());
 }
 
@@ -91,7 +99,13 @@ fn the_lease_fences_every_batch() {
     let again = TxId::of(b"tx-2");
     assert!(a.enqueue(&again, b"tx-2", 12).unwrap());
     assert!(matches!(
-        a.sequence("a", 1, &[], b"", &[(id, sequenced(1)), (again, sequenced(1))]),
+        a.sequence(
+            "a",
+            1,
+            &[],
+            b"",
+            &[(id, sequenced(1)), (again, sequenced(1))]
+        ),
         Err(StoreError::Damaged(_))
     ));
     assert_eq!(a.head().unwrap(), SharedHead { size: 1, batch: 1 });
@@ -117,10 +131,17 @@ fn the_lease_fences_every_batch() {
         code: "unknown_signer".into(),
         message: "the signing key belongs to no enrolled identity".into(),
     };
-    assert_eq!(b.sequence("b", 1, &[], b"", &[(again, refused.clone())]).unwrap(), 2);
+    assert_eq!(
+        b.sequence("b", 1, &[], b"", &[(again, refused.clone())])
+            .unwrap(),
+        2
+    );
     assert_eq!(a.outcome(&again).unwrap(), Some(refused));
     assert!(a.requeue(&again, 20).unwrap());
-    assert!(!a.requeue(&id, 20).unwrap(), "an accepted one is not requeued");
+    assert!(
+        !a.requeue(&id, 20).unwrap(),
+        "an accepted one is not requeued"
+    );
     assert_eq!(a.outcome(&again).unwrap(), None);
     assert_eq!(a.queued(10).unwrap()[0].received, 20);
     b.release("b").unwrap();

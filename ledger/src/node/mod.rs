@@ -118,7 +118,7 @@ pub enum Backend {
 /// How submissions reach the sequencer.
 enum Mode {
     Local(mpsc::SyncSender<Pending>),
-    Shared(shared::Replication),
+    Shared(Box<shared::Replication>),
 }
 
 /// What readers see: the replica as of the newest checkpoint.
@@ -222,7 +222,7 @@ impl Node {
             Backend::Shared(log) => {
                 let (replication, replica) = shared::Replication::open(log, &genesis)?;
                 let store: Arc<dyn Store> = replication.store();
-                (store, replica, Mode::Shared(replication), None)
+                (store, replica, Mode::Shared(Box::new(replication)), None)
             }
         };
         let checkpoint = replica.checkpoint();

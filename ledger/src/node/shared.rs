@@ -279,7 +279,14 @@ impl Replication {
             return;
         }
         let started = Instant::now();
-        if let Err(e) = tokio::task::block_in_place(|| node.follow()) {
+        let multi_thread = tokio::runtime::Handle::try_current()
+            .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
+        let followed = if multi_thread {
+            tokio::task::block_in_place(|| node.follow())
+        } else {
+            node.follow()
+        };
+        if let Err(e) = followed {
             tracing::warn!("following the shared log: {e}");
         }
         *synced = started;
