@@ -6,7 +6,6 @@
 
 mod common;
 
-use assent_core::merkle::{self, Hash};
 use common::*;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -168,18 +167,7 @@ fn two_replicas_one_killed_mid_load_lose_nothing() {
     }
     // The log after the take-over extends the one before, and the
     // validators cosign it.
-    let cons = c.json(&format!(
-        "/api/v1/consistency?first={}&second={}",
-        before.size, after.size
-    ));
-    merkle::verify_consistency(
-        before.size,
-        after.size,
-        &Hash(before.root),
-        &Hash(after.root),
-        &hashes(&cons["proof"]),
-    )
-    .unwrap();
+    c.assert_extends(&before, &after);
     let note = c.wait_cosigned(after.size);
     assert!(c.trust().verify_checkpoint(note.as_bytes()).is_ok());
 
@@ -191,4 +179,53 @@ fn two_replicas_one_killed_mid_load_lose_nothing() {
     assert_eq!(served.checkpoint(), &after);
     assert_eq!(health(&c.http, &back_url)["sequencing"], false);
     assert_eq!(health(&c.http, &survivor_url)["sequencing"], true);
+}
+
+fn post(c: &Consortium, url: &str, tx: &assent_core::tx::SignedTx) -> (u16, Value) {
+    let r = c
+        .http
+        .post(format!("{url}/api/v1/submit"))
+        .body(tx.bytes().to_vec())
+        .send()
+        .unwrap();
+    (r.status().as_u16(), r.json().unwrap())
+}
+
+#[test]
+fn a_refused_transaction_sent_again_is_decided_afresh_on_either_replica() {
+    use assent_core::ids::{IdentityId, KeyCommitment};
+    use assent_core::tx::{Enroll, Kind, RotateKey};
+    let c = Consortium::with_store(Some(fresh_database()));
+    let (_a, url_a) = c.serve("127.0.0.1:0", "replica-a");
+    let (_b, url_b) = c.serve("127.0.0.1:0", "replica-b");
+    let keys = [fresh_key(), fresh_key(), fresh_key()];
+    let enrol = sign(
+        &keys[0],
+        Kind::Enroll(Enroll {
+            next: KeyCommitment::to(&keys[1].public_key()),
+        }),
+    );
+    let rotate = sign(
+        &keys[0],
+        Kind::RotateKey(RotateKey {
+            identity: IdentityId(keys[0].public_key()),
+            new_key: keys[1].public_key(),
+            next: KeyCommitment::to(&keys[2].public_key()),
+        }),
+    );
+    // Before the enrolment the rotation is refused…
+    let (status, refused) = post(&c, &url_a, &rotate);
+    assert_eq!(status, 422, "{refused}");
+    assert_ne!(refused["error"]["code"], "replay");
+    assert_eq!(post(&c, &url_b, &enrol).0, 200);
+    // …and the very same bytes, sent again to the other replica, are
+    // decided afresh and accepted; a third time they are a replay.
+    let (status, accepted) = post(&c, &url_b, &rotate);
+    assert_eq!(status, 200, "{accepted}");
+    assert_eq!(accepted["index"], 1);
+    let (status, again) = post(&c, &url_a, &rotate);
+    assert_eq!(
+        (status, &again["error"]["code"]),
+        (422, &Value::from("replay"))
+    );
 }

@@ -17,6 +17,13 @@ fn sequenced(index: u64) -> Outcome {
     }
 }
 
+fn refusal() -> Outcome {
+    Outcome::Refused {
+        code: "unknown_signer".into(),
+        message: "the signing key belongs to no enrolled identity".into(),
+    }
+}
+
 #[test]
 fn migrations_apply_once_and_a_second_opener_shares_the_log() {
     let url = fresh_database();
@@ -80,7 +87,14 @@ fn the_lease_fences_every_batch() {
 
     // Not the holder: nothing is written.
     assert!(matches!(
-        b.sequence("b", 0, &[b"leaf".to_vec()], b"cp1", &[(id, sequenced(0))]),
+        b.sequence(
+            "b",
+            ttl,
+            0,
+            &[b"leaf".to_vec()],
+            b"cp1",
+            &[(id, sequenced(0))]
+        ),
         Err(StoreError::LeaseLost)
     ));
     assert_eq!(a.head().unwrap(), SharedHead { size: 0, batch: 0 });
@@ -88,12 +102,19 @@ fn the_lease_fences_every_batch() {
 
     // The holder commits leaves, checkpoint and outcome together.
     let batch = a
-        .sequence("a", 0, &[b"leaf".to_vec()], b"cp1", &[(id, sequenced(0))])
+        .sequence(
+            "a",
+            ttl,
+            0,
+            &[b"leaf".to_vec()],
+            b"cp1",
+            &[(id, sequenced(0))],
+        )
         .unwrap();
     assert_eq!(batch, 1);
     assert_eq!(b.head().unwrap(), SharedHead { size: 1, batch: 1 });
-    assert_eq!(b.outcome(&id).unwrap(), Some(sequenced(0)));
-    assert_eq!(b.outcomes(0, 1).unwrap(), vec![(id, sequenced(0))]);
+    assert_eq!(b.outcome(&id).unwrap(), Some((1, sequenced(0))));
+    assert_eq!(b.outcomes(0, 1).unwrap(), vec![(id, 1, sequenced(0))]);
     assert!(b.queued(10).unwrap().is_empty());
     // A decided submission is never decided again.
     let again = TxId::of(b"tx-2");
@@ -101,6 +122,7 @@ fn the_lease_fences_every_batch() {
     assert!(matches!(
         a.sequence(
             "a",
+            ttl,
             1,
             &[],
             b"",
@@ -110,36 +132,50 @@ fn the_lease_fences_every_batch() {
     ));
     assert_eq!(a.head().unwrap(), SharedHead { size: 1, batch: 1 });
 
+    // An expired lease no one took is still the holder's: its batch
+    // commits (and renews it).
+    std::thread::sleep(ttl + Duration::from_millis(200));
+    let late = TxId::of(b"tx-3");
+    assert!(a.enqueue(&late, b"tx-3", 13).unwrap());
+    assert_eq!(
+        a.sequence("a", ttl, 1, &[], b"", &[(late, refusal())])
+            .unwrap(),
+        2
+    );
+    assert!(!b.lease("b", ttl).unwrap(), "renewed by the batch");
     // The holder stops renewing: the lease expires and b takes it over;
     // a's next batch is refused and changes nothing.
     std::thread::sleep(ttl + Duration::from_millis(200));
     assert!(b.lease("b", ttl).unwrap(), "an expired lease is free");
     assert!(!a.lease("a", ttl).unwrap());
     assert!(matches!(
-        a.sequence("a", 1, &[b"late".to_vec()], b"cp2", &[]),
+        a.sequence("a", ttl, 1, &[b"late".to_vec()], b"cp2", &[]),
         Err(StoreError::LeaseLost)
     ));
+    assert_eq!(a.head().unwrap(), SharedHead { size: 1, batch: 2 });
     // A stale holder that still thinks the log is shorter cannot append.
     assert!(matches!(
-        b.sequence("b", 0, &[b"fork".to_vec()], b"cp1'", &[]),
+        b.sequence("b", ttl, 0, &[b"fork".to_vec()], b"cp1'", &[]),
         Err(StoreError::NotAtEnd { at: 0, len: 1 })
     ));
     assert_eq!(b.len().unwrap(), 1);
 
     // A refusal is recorded; queueing it again decides it afresh.
-    let refused = Outcome::Refused {
-        code: "unknown_signer".into(),
-        message: "the signing key belongs to no enrolled identity".into(),
-    };
+    let refused = refusal();
     assert_eq!(
-        b.sequence("b", 1, &[], b"", &[(again, refused.clone())])
+        b.sequence("b", ttl, 1, &[], b"", &[(again, refused.clone())])
             .unwrap(),
-        2
+        3
     );
-    assert_eq!(a.outcome(&again).unwrap(), Some(refused));
-    assert!(a.requeue(&again, 20).unwrap());
+    assert_eq!(a.outcome(&again).unwrap(), Some((3, refused)));
     assert!(
-        !a.requeue(&id, 20).unwrap(),
+        !a.requeue(&again, 2, 20).unwrap(),
+        "not that batch's refusal"
+    );
+    assert!(a.requeue(&again, 3, 20).unwrap());
+    assert!(!a.requeue(&again, 3, 21).unwrap(), "requeued once only");
+    assert!(
+        !a.requeue(&id, 1, 20).unwrap(),
         "an accepted one is not requeued"
     );
     assert_eq!(a.outcome(&again).unwrap(), None);

@@ -115,17 +115,22 @@ pub fn router(node: Arc<Node>, options: &ApiOptions) -> Router {
         .with_state(state)
 }
 
-/// Before a read, a replica of a shared log catches up with everything
-/// committed before the request arrived: a client that moves between
-/// replicas (a load balancer, a failover) never sees the log go back, so it
-/// never mistakes a lagging replica for a rollback.
+/// Before answering (anything but a submission), a replica of a shared log
+/// catches up with everything committed before the request arrived: a
+/// client that moves between replicas (a load balancer, a failover) never
+/// sees the log go back, so it never mistakes a lagging replica for a
+/// rollback, and a validator's cosignature finds the checkpoint it signed.
 async fn fresh_reads(
     axum::extract::State(state): axum::extract::State<AppState>,
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
-    if request.method() == Method::GET {
-        state.node.caught_up(std::time::Instant::now()).await;
+    if request.uri().path() != "/api/v1/submit" {
+        if let Err(e) = state.node.caught_up(std::time::Instant::now()).await {
+            use axum::response::IntoResponse;
+            return ApiError::unavailable(format!("the shared log cannot be read: {e}"))
+                .into_response();
+        }
     }
     next.run(request).await
 }

@@ -307,9 +307,13 @@ impl Node {
     /// checkpoint and cosignature committed before `since`, so a reader
     /// sent to any replica never sees the log go back. A no-op on a log this
     /// process owns.
-    pub async fn caught_up(&self, since: std::time::Instant) {
-        if let Mode::Shared(replication) = &self.mode {
-            replication.caught_up(self, since).await;
+    ///
+    /// # Errors
+    /// If the shared log cannot be read now.
+    pub async fn caught_up(&self, since: std::time::Instant) -> Result<(), StoreError> {
+        match &self.mode {
+            Mode::Shared(replication) => replication.caught_up(self, since).await,
+            Mode::Local(_) => Ok(()),
         }
     }
 

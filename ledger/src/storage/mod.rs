@@ -155,25 +155,26 @@ pub trait SharedLog: Store {
     /// On a storage failure.
     fn enqueue(&self, id: &TxId, tx: &[u8], received: u64) -> Result<bool, StoreError>;
 
-    /// Queues a refused submission again, to be decided afresh (a
-    /// transaction refused once may be valid now, as on the embedded
-    /// store); `false` if it was not refused.
+    /// Queues a submission refused by batch `batch` again, to be decided
+    /// afresh (a transaction refused once may be valid now, as on the
+    /// embedded store); `false` if it is not that refusal any more.
     ///
     /// # Errors
     /// On a storage failure.
-    fn requeue(&self, id: &TxId, received: u64) -> Result<bool, StoreError>;
+    fn requeue(&self, id: &TxId, batch: u64, received: u64) -> Result<bool, StoreError>;
 
-    /// The outcome of a submission, once a batch decided it.
+    /// The outcome of a submission and the batch that decided it, once
+    /// one did.
     ///
     /// # Errors
     /// On a storage failure.
-    fn outcome(&self, id: &TxId) -> Result<Option<Outcome>, StoreError>;
+    fn outcome(&self, id: &TxId) -> Result<Option<(u64, Outcome)>, StoreError>;
 
-    /// Outcomes decided by batches `(after, upto]`.
+    /// Outcomes decided by batches `(after, upto]`, with their batch.
     ///
     /// # Errors
     /// On a storage failure.
-    fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, Outcome)>, StoreError>;
+    fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, u64, Outcome)>, StoreError>;
 
     /// Up to `limit` undecided submissions, oldest first.
     ///
@@ -196,8 +197,9 @@ pub trait SharedLog: Store {
     fn release(&self, holder: &str) -> Result<(), StoreError>;
 
     /// Appends `leaves` at `at` with the new checkpoint body and records
-    /// every outcome of the batch, in one transaction, fenced by the lease;
-    /// returns the batch's number.
+    /// every outcome of the batch, in one transaction fenced by the lease
+    /// (which `holder` must still have; it is extended by `ttl`); returns
+    /// the batch's number.
     ///
     /// # Errors
     /// [`StoreError::LeaseLost`] or [`StoreError::NotAtEnd`] (nothing was
@@ -205,6 +207,7 @@ pub trait SharedLog: Store {
     fn sequence(
         &self,
         holder: &str,
+        ttl: Duration,
         at: u64,
         leaves: &[Vec<u8>],
         checkpoint: &[u8],
@@ -218,7 +221,7 @@ pub trait SharedLog: Store {
     fn checkpoints_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError>;
 
     /// Keeps a verified cosignature line for the checkpoint of `size`,
-    /// replacing that validator's older one.
+    /// replacing the line stored for that validator before.
     ///
     /// # Errors
     /// On a storage failure.
@@ -229,6 +232,30 @@ pub trait SharedLog: Store {
     /// # Errors
     /// On a storage failure.
     fn cosignatures_from(&self, from: u64) -> Result<Vec<(u64, String)>, StoreError>;
+}
+
+/// Checks that `rows` are leaves `[from, to)`, each index once and in
+/// order, and returns their bytes (both stores read ranges so).
+fn contiguous(
+    from: u64,
+    to: u64,
+    rows: impl IntoIterator<Item = Result<(u64, Vec<u8>), StoreError>>,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
+    for (expected, row) in (from..).zip(rows) {
+        let (index, leaf) = row?;
+        if index != expected {
+            return Err(StoreError::Damaged(format!("leaf {expected} is missing")));
+        }
+        out.push(leaf);
+    }
+    if out.len() as u64 != to.saturating_sub(from) {
+        return Err(StoreError::Damaged(format!(
+            "leaves {from}..{to} asked, {} found",
+            out.len()
+        )));
+    }
+    Ok(out)
 }
 
 /// Why a stored log could not be loaded.
@@ -261,6 +288,8 @@ pub fn load_replica(store: &dyn Store, genesis: Genesis) -> Result<Replica, Load
 /// [`LoadError`].
 pub fn replay_to(store: &dyn Store, replica: &mut Replica, len: u64) -> Result<(), LoadError> {
     let mut from = replica.len();
+    // A start-up replay is worth a progress line; a follower's step is not.
+    let long = len.saturating_sub(from) > REPLAY_CHUNK;
     while from < len {
         let to = (from + REPLAY_CHUNK).min(len);
         for leaf in store.leaves(from, to)? {
@@ -269,7 +298,9 @@ pub fn replay_to(store: &dyn Store, replica: &mut Replica, len: u64) -> Result<(
                 .map_err(|e| LoadError::Replay(Box::new(e)))?;
         }
         from = to;
-        tracing::debug!("replayed {to} of {len} entries");
+        if long {
+            tracing::info!("replayed {to} of {len} entries");
+        }
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! The embedded store: one `redb` file in the data directory.
 
-use super::{Store, StoreError};
+use super::{contiguous, Store, StoreError};
 use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
 use std::path::Path;
 
@@ -46,21 +46,11 @@ impl Store for RedbStore {
     fn leaves(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
         let txn = self.db.begin_read().map_err(backend)?;
         let table = txn.open_table(LEAVES).map_err(backend)?;
-        let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
-        for (expected, row) in (from..).zip(table.range(from..to).map_err(backend)?) {
+        let rows = table.range(from..to).map_err(backend)?.map(|row| {
             let (k, v) = row.map_err(backend)?;
-            if k.value() != expected {
-                return Err(StoreError::Damaged(format!("leaf {expected} is missing")));
-            }
-            out.push(v.value().to_vec());
-        }
-        if out.len() as u64 != to.saturating_sub(from) {
-            return Err(StoreError::Damaged(format!(
-                "leaves {from}..{to} asked, {} found",
-                out.len()
-            )));
-        }
-        Ok(out)
+            Ok((k.value(), v.value().to_vec()))
+        });
+        contiguous(from, to, rows)
     }
 
     fn leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {

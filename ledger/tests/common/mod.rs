@@ -328,6 +328,23 @@ impl Consortium {
         }
     }
 
+    /// Asserts, with a consistency proof from the node, that checkpoint
+    /// `after` extends `before`.
+    pub fn assert_extends(&self, before: &Checkpoint, after: &Checkpoint) {
+        let cons = self.json(&format!(
+            "/api/v1/consistency?first={}&second={}",
+            before.size, after.size
+        ));
+        assent_core::merkle::verify_consistency(
+            before.size,
+            after.size,
+            &assent_core::merkle::Hash(before.root),
+            &assent_core::merkle::Hash(after.root),
+            &hashes(&cons["proof"]),
+        )
+        .unwrap();
+    }
+
     /// The newest checkpoint body (sequencer-signed only).
     pub fn latest(&self) -> Checkpoint {
         let note = self.get("/checkpoint").bytes().unwrap();

@@ -10,7 +10,7 @@
 mod schema;
 mod shared;
 
-use super::{Store, StoreError};
+use super::{contiguous, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
 use std::str::FromStr;
@@ -80,14 +80,25 @@ impl PgStore {
     }
 
     /// Runs `work` on the store's runtime and waits for it, from any thread.
-    fn run<T>(&self, work: impl Future<Output = Result<T, StoreError>>) -> Result<T, StoreError> {
+    fn run<T: Send>(
+        &self,
+        work: impl Future<Output = Result<T, StoreError>> + Send,
+    ) -> Result<T, StoreError> {
         let runtime = self.runtime.as_ref().expect("only taken on drop");
         match tokio::runtime::Handle::try_current() {
+            // No runtime here (the sequencing and follower threads).
+            Err(_) => runtime.block_on(work),
             // An async handler's thread: leave the async context first.
             Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
                 tokio::task::block_in_place(|| runtime.block_on(work))
             }
-            _ => runtime.block_on(work),
+            // A current-thread runtime cannot be left: wait on another thread.
+            Ok(_) => std::thread::scope(|scope| {
+                scope
+                    .spawn(|| runtime.block_on(work))
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            }),
         }
     }
 
@@ -202,20 +213,11 @@ impl Store for PgStore {
                 .query(&statement, &[&int(from)?, &int(to)?])
                 .await
                 .map_err(backend)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for (expected, row) in (from..).zip(&rows) {
-                if uint(row.get(0))? != expected {
-                    return Err(StoreError::Damaged(format!("leaf {expected} is missing")));
-                }
-                out.push(row.get::<_, Vec<u8>>(1));
-            }
-            if out.len() as u64 != to.saturating_sub(from) {
-                return Err(StoreError::Damaged(format!(
-                    "leaves {from}..{to} asked, {} found",
-                    out.len()
-                )));
-            }
-            Ok(out)
+            contiguous(
+                from,
+                to,
+                rows.iter().map(|row| Ok((uint(row.get(0))?, row.get(1)))),
+            )
         })
     }
 

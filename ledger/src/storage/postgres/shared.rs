@@ -164,15 +164,16 @@ impl SharedLog for PgStore {
         })
     }
 
-    fn requeue(&self, id: &TxId, received: u64) -> Result<bool, StoreError> {
+    fn requeue(&self, id: &TxId, batch: u64, received: u64) -> Result<bool, StoreError> {
         self.run(async {
             let requeued = self
                 .client()
                 .await?
                 .execute(
                     "UPDATE assent_submissions SET batch = NULL, refusal_code = NULL, \
-                     refusal = NULL, received = $2 WHERE tx_id = $1 AND refusal_code IS NOT NULL",
-                    &[&id.as_bytes().as_slice(), &int(received)?],
+                     refusal = NULL, received = $2 \
+                     WHERE tx_id = $1 AND batch = $3 AND refusal_code IS NOT NULL",
+                    &[&id.as_bytes().as_slice(), &int(received)?, &int(batch)?],
                 )
                 .await
                 .map_err(backend)?;
@@ -180,28 +181,31 @@ impl SharedLog for PgStore {
         })
     }
 
-    fn outcome(&self, id: &TxId) -> Result<Option<Outcome>, StoreError> {
+    fn outcome(&self, id: &TxId) -> Result<Option<(u64, Outcome)>, StoreError> {
         self.run(async {
             let row = self
                 .client()
                 .await?
                 .query_opt(
-                    "SELECT idx, leaf_time, receipt, refusal_code, refusal \
+                    "SELECT batch, idx, leaf_time, receipt, refusal_code, refusal \
                      FROM assent_submissions WHERE tx_id = $1 AND batch IS NOT NULL",
                     &[&id.as_bytes().as_slice()],
                 )
                 .await
                 .map_err(backend)?;
-            row.map_or(Ok(None), |r| outcome_of(&r, 0))
+            let Some(row) = row else { return Ok(None) };
+            let outcome = outcome_of(&row, 1)?
+                .ok_or_else(|| StoreError::Damaged("a decided submission has no outcome".into()))?;
+            Ok(Some((uint(row.get(0))?, outcome)))
         })
     }
 
-    fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, Outcome)>, StoreError> {
+    fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, u64, Outcome)>, StoreError> {
         self.run(async {
             let client = self.client().await?;
             let statement = client
                 .prepare_cached(
-                    "SELECT tx_id, idx, leaf_time, receipt, refusal_code, refusal \
+                    "SELECT tx_id, batch, idx, leaf_time, receipt, refusal_code, refusal \
                      FROM assent_submissions WHERE batch > $1 AND batch <= $2",
                 )
                 .await
@@ -212,10 +216,10 @@ impl SharedLog for PgStore {
                 .map_err(backend)?;
             let mut out = Vec::with_capacity(rows.len());
             for row in rows {
-                let outcome = outcome_of(&row, 1)?.ok_or_else(|| {
+                let outcome = outcome_of(&row, 2)?.ok_or_else(|| {
                     StoreError::Damaged("a decided submission has no outcome".into())
                 })?;
-                out.push((tx_id(row.get(0))?, outcome));
+                out.push((tx_id(row.get(0))?, uint(row.get(1))?, outcome));
             }
             Ok(out)
         })
@@ -283,6 +287,7 @@ impl SharedLog for PgStore {
     fn sequence(
         &self,
         holder: &str,
+        ttl: Duration,
         at: u64,
         leaves: &[Vec<u8>],
         checkpoint: &[u8],
@@ -292,12 +297,16 @@ impl SharedLog for PgStore {
             let mut client = self.client().await?;
             let txn = client.transaction().await.map_err(backend)?;
             // The fence: the lease row stays locked by this update until
-            // commit, so no one can take the lease over mid-batch.
+            // commit, so no one can take the lease over mid-batch; and a
+            // holder whose lease someone else took is refused. (An expired
+            // lease no one took is still this holder's: nobody else can
+            // have sequenced since.)
             let held = txn
                 .execute(
-                    "UPDATE assent_lease SET expires_at = expires_at \
-                     WHERE id = 1 AND holder = $1 AND expires_at > CURRENT_TIMESTAMP",
-                    &[&holder],
+                    "UPDATE assent_lease SET expires_at = \
+                     CURRENT_TIMESTAMP + CAST($2 AS DOUBLE PRECISION) * INTERVAL '1' SECOND \
+                     WHERE id = 1 AND holder = $1",
+                    &[&holder, &ttl.as_secs_f64()],
                 )
                 .await
                 .map_err(backend)?;

@@ -15,18 +15,17 @@
 //!   checkpoint, take new cosignatures, and answer local submitters whose
 //!   outcome another process decided.
 
-use super::{unix_now, Ack, Mode, Node, NodeConfig, OpenError, SubmitError};
+mod submit;
+
+use super::{CosignError, Mode, Node, NodeConfig, OpenError, SubmitError};
 use crate::genesis::LedgerGenesis;
 use crate::storage::{replay_to, Outcome, Queued, SharedLog, Store, StoreError};
-use assent_core::ids::TxId;
 use assent_core::replica::Replica;
-use assent_core::state::Refusal;
 use assent_core::tx::SignedTx;
 use rand_core::{OsRng, RngCore};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
 
 /// A lease holder that stops renewing loses the lease after this long.
 const LEASE_TTL: Duration = Duration::from_secs(3);
@@ -51,13 +50,14 @@ pub(super) struct Replication {
     log: Arc<dyn SharedLog>,
     /// This process's name in the lease.
     holder: String,
-    /// Local submitters waiting for their outcome, by transaction id.
-    waiters: Mutex<HashMap<TxId, Vec<oneshot::Sender<Outcome>>>>,
+    /// Local submitters waiting for their outcome.
+    waiters: submit::Waiters,
     /// Serialises follow steps.
     followed: Mutex<Followed>,
     /// When the newest completed follow step started.
     synced: tokio::sync::Mutex<Instant>,
-    /// When this process last renewed the lease (None: it does not hold it).
+    /// When this process last renewed the lease and then caught up with
+    /// the log (None: it does not hold the lease, or is not caught up).
     renewed: Mutex<Option<Instant>>,
 }
 
@@ -92,17 +92,23 @@ fn sequence_loop(node: &Node, config: &NodeConfig) {
     loop {
         let asked = Instant::now();
         let lease = log.lease(holder, LEASE_TTL);
+        // Caught up in this term before it counts as current: the previous
+        // holder's last batch may have committed just before the take-over.
+        let current = match &lease {
+            Ok(true) => node.follow().map(|()| true),
+            _ => Ok(false),
+        };
         *replication
             .renewed
             .lock()
-            .unwrap_or_else(PoisonError::into_inner) = matches!(lease, Ok(true)).then_some(asked);
-        let pause = match lease {
-            Ok(true) => {
+            .unwrap_or_else(PoisonError::into_inner) = matches!(current, Ok(true)).then_some(asked);
+        let pause = match (lease, current) {
+            (Ok(true), Ok(_)) => {
                 if !holding {
                     tracing::info!("{holder} took the sequencing lease");
                     holding = true;
                 }
-                match node.follow().and_then(|()| log.queued(config.batch_size)) {
+                match log.queued(config.batch_size) {
                     Ok(queued) if !queued.is_empty() => {
                         node.sequence_shared(replication, queued);
                         Duration::ZERO
@@ -114,14 +120,18 @@ fn sequence_loop(node: &Node, config: &NodeConfig) {
                     }
                 }
             }
-            Ok(false) => {
+            (Ok(true), Err(e)) => {
+                tracing::warn!("catching up before sequencing: {e}");
+                LEASE_POLL
+            }
+            (Ok(false), _) => {
                 if holding {
                     tracing::warn!("{holder} lost the sequencing lease");
                     holding = false;
                 }
                 LEASE_POLL
             }
-            Err(e) => {
+            (Err(e), _) => {
                 tracing::warn!("renewing the sequencing lease: {e}");
                 holding = false;
                 LEASE_POLL
@@ -169,7 +179,7 @@ impl Replication {
         let replication = Replication {
             log,
             holder,
-            waiters: Mutex::default(),
+            waiters: submit::Waiters::default(),
             followed: Mutex::new(Followed {
                 batch: head.batch,
                 cosignatures: HashSet::new(),
@@ -198,98 +208,33 @@ impl Replication {
         Arc::clone(&self.log) as Arc<dyn Store>
     }
 
-    /// Queues `tx` and waits for the batch that decides it.
-    pub(super) async fn submit(&self, tx: SignedTx) -> Result<Ack, SubmitError> {
-        let id = tx.id();
-        let (wake, woken) = oneshot::channel();
-        self.lock_waiters().entry(id).or_default().push(wake);
-        let result = self.queue_and_wait(id, tx, woken).await;
-        let mut waiters = self.lock_waiters();
-        if let Some(list) = waiters.get_mut(&id) {
-            list.retain(|w| !w.is_closed());
-            if list.is_empty() {
-                waiters.remove(&id);
-            }
-        }
-        result
-    }
-
-    async fn queue_and_wait(
-        &self,
-        id: TxId,
-        tx: SignedTx,
-        woken: oneshot::Receiver<Outcome>,
-    ) -> Result<Ack, SubmitError> {
-        let log = Arc::clone(&self.log);
-        let received = unix_now();
-        // Whether this submission is the first of its transaction, or the
-        // outcome of an earlier one.
-        let queued = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-            if log.enqueue(&id, tx.bytes(), received)? {
-                return Ok((true, None));
-            }
-            match log.outcome(&id)? {
-                // Refused before: decide it afresh, as the embedded store would.
-                Some(Outcome::Refused { .. }) if log.requeue(&id, received)? => Ok((true, None)),
-                earlier => Ok((false, earlier)),
-            }
-        })
-        .await
-        .map_err(|e| SubmitError::Unavailable(e.to_string()))?
-        .map_err(|e| SubmitError::Unavailable(e.to_string()))?;
-        let (first, outcome) = match queued {
-            (first, Some(outcome)) => (first, outcome),
-            (first, None) => match tokio::time::timeout(SUBMIT_WAIT, woken).await {
-                Ok(Ok(outcome)) => (first, outcome),
-                Ok(Err(_)) => return Err(SubmitError::Stopped),
-                Err(_) => {
-                    return Err(SubmitError::Unavailable(
-                        "no ledger process sequenced it in time; it stays queued".into(),
-                    ))
-                }
-            },
-        };
-        match outcome {
-            Outcome::Sequenced {
-                index,
-                time,
-                receipt,
-            } if first => Ok(Ack {
-                index,
-                time,
-                receipt,
-            }),
-            // A second submission of an accepted transaction: the same
-            // refusal the embedded store gives.
-            Outcome::Sequenced { .. } => Err(Refusal::Replay(id).into()),
-            Outcome::Refused { code, message } => Err(SubmitError::Refused { code, message }),
-        }
-    }
-
     /// Brings the node up to everything committed before `since`.
-    pub(super) async fn caught_up(&self, node: &Node, since: Instant) {
-        // The holder's own view is the newest: it commits every batch under
-        // its view lock, and no one else can commit while its lease lasts
-        // (half the lease's life: the margin for the database's clock).
+    ///
+    /// # Errors
+    /// If the log cannot be read: the caller must not answer from a view
+    /// that may be behind.
+    pub(super) async fn caught_up(&self, node: &Node, since: Instant) -> Result<(), StoreError> {
+        // The holder's own view is the newest: it caught up when it took
+        // the lease, commits every batch under its view lock, and no one
+        // else can commit while its lease lasts (half the lease's life: the
+        // margin for the database's clock).
         if self.renewed_within(LEASE_TTL / 2) {
-            return;
+            return Ok(());
         }
         let mut synced = self.synced.lock().await;
         if *synced >= since {
-            return;
+            return Ok(());
         }
         let started = Instant::now();
         let multi_thread = tokio::runtime::Handle::try_current()
             .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread);
-        let followed = if multi_thread {
-            tokio::task::block_in_place(|| node.follow())
+        if multi_thread {
+            tokio::task::block_in_place(|| node.follow())?;
         } else {
-            node.follow()
-        };
-        if let Err(e) = followed {
-            tracing::warn!("following the shared log: {e}");
+            node.follow()?;
         }
         *synced = started;
+        Ok(())
     }
 
     /// Stores a cosignature this process verified, for the other replicas.
@@ -297,23 +242,6 @@ impl Replication {
         if let Err(e) = self.log.put_cosignature(size, validator, line) {
             tracing::warn!("storing a cosignature: {e}");
         }
-        self.lock_followed()
-            .cosignatures
-            .insert((size, line.to_owned()));
-    }
-
-    fn resolve(&self, id: &TxId, outcome: &Outcome) {
-        if let Some(list) = self.lock_waiters().remove(id) {
-            for wake in list {
-                let _ = wake.send(outcome.clone());
-            }
-        }
-    }
-
-    fn lock_waiters(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<TxId, Vec<oneshot::Sender<Outcome>>>> {
-        self.waiters.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn lock_followed(&self) -> std::sync::MutexGuard<'_, Followed> {
@@ -333,8 +261,13 @@ impl Node {
         if head.size > self.view().replica.len() {
             let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
             for (size, body) in log.checkpoints_after(view.replica.len())? {
-                if let Err(e) = replay_to(self.store.as_ref(), &mut view.replica, size) {
-                    fatal(&format!("the shared log does not replay: {e}"));
+                // Read a checkpoint's leaves before applying any, so a read
+                // failure leaves the replica at a checkpoint.
+                let leaves = self.store.leaves(view.replica.len(), size)?;
+                for leaf in &leaves {
+                    if let Err(e) = view.replica.replay(leaf) {
+                        fatal(&format!("the shared log does not replay: {e}"));
+                    }
                 }
                 if view.replica.checkpoint().to_text().as_bytes() != body.as_slice() {
                     fatal(&format!(
@@ -359,15 +292,18 @@ impl Node {
         if !fresh.is_empty() {
             let mut view = self.view.write().unwrap_or_else(PoisonError::into_inner);
             for (size, line) in fresh {
-                if let Err(e) = self.take_cosignature(&mut view, size, &line) {
-                    tracing::debug!("a stored cosignature for size {size} not taken: {e}");
+                match self.take_cosignature(&mut view, size, &line) {
+                    // Not followed that far yet: take it on a later step.
+                    Err(CosignError::UnknownCheckpoint(_)) => continue,
+                    Err(e) => tracing::debug!("a stored cosignature for size {size}: {e}"),
+                    Ok(_) => {}
                 }
                 followed.cosignatures.insert((size, line));
             }
         }
         if head.batch > followed.batch {
-            for (id, outcome) in log.outcomes(followed.batch, head.batch)? {
-                replication.resolve(&id, &outcome);
+            for (id, batch, outcome) in log.outcomes(followed.batch, head.batch)? {
+                replication.waiters.resolve(&id, batch, &outcome);
             }
             followed.batch = head.batch;
         }
@@ -406,18 +342,20 @@ impl Node {
             outcomes.push((tx.id(), outcome));
         }
         let body = view.replica.checkpoint().to_text();
-        if let Err(e) = replication.log.sequence(
+        let batch = match replication.log.sequence(
             &replication.holder,
+            LEASE_TTL,
             applied.at,
             &applied.leaves,
             body.as_bytes(),
             &outcomes,
         ) {
-            fatal(&format!(
+            Ok(batch) => batch,
+            Err(e) => fatal(&format!(
                 "committing a batch failed ({e}); this replica is ahead of the shared log, \
                  and a restart replays what is durable"
-            ));
-        }
+            )),
+        };
         if !applied.leaves.is_empty() {
             self.publish(&mut view);
             self.metrics.batches.inc();
@@ -425,7 +363,7 @@ impl Node {
         }
         drop(view);
         for (id, outcome) in &outcomes {
-            replication.resolve(id, outcome);
+            replication.waiters.resolve(id, batch, outcome);
         }
     }
 }
