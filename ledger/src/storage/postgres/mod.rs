@@ -10,10 +10,12 @@
 mod schema;
 mod shared;
 
-use super::{contiguous, Store, StoreError};
+use super::{contiguous, SharedLog, Store, StoreError};
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
 use std::str::FromStr;
+use tokio_postgres::types::ToSql;
+use tokio_postgres::Row;
 
 /// Connections in the pool: readers, the sequencer and the follower.
 const POOL_SIZE: usize = 16;
@@ -31,6 +33,9 @@ pub struct PgStore {
 fn backend(e: impl std::fmt::Display) -> StoreError {
     StoreError::Backend(e.to_string())
 }
+
+/// The parameters of one statement.
+type Params<'a> = [&'a (dyn ToSql + Sync)];
 
 /// A `u64` as PostgreSQL's `BIGINT`.
 fn int(n: u64) -> Result<i64, StoreError> {
@@ -106,6 +111,30 @@ impl PgStore {
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(backend)
     }
+
+    /// Runs one query outside a transaction (prepared once per pooled
+    /// connection) and returns its rows.
+    fn rows(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client.prepare_cached(sql).await.map_err(backend)?;
+            client.query(&statement, params).await.map_err(backend)
+        })
+    }
+
+    /// Runs one write outside a transaction; the rows it changed, or `None`
+    /// if it broke a unique key (another session wrote that row first).
+    fn write(&self, sql: &str, params: &Params<'_>) -> Result<Option<u64>, StoreError> {
+        self.run(async {
+            let client = self.client().await?;
+            let statement = client.prepare_cached(sql).await.map_err(backend)?;
+            match client.execute(&statement, params).await {
+                Ok(changed) => Ok(Some(changed)),
+                Err(e) if schema::is_duplicate(&e) => Ok(None),
+                Err(e) => Err(backend(e)),
+            }
+        })
+    }
 }
 
 impl Drop for PgStore {
@@ -129,7 +158,7 @@ async fn insert_leaves(
             .map(int)
             .collect::<Result<Vec<i64>, _>>()?;
         let mut sql = String::from("INSERT INTO assent_leaves (idx, leaf) VALUES ");
-        let mut params: Vec<&(dyn tokio_postgres::types::ToSql + Sync)> = Vec::new();
+        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
         for (row, (i, leaf)) in indices.iter().zip(chunk).enumerate() {
             if row > 0 {
                 sql.push(',');
@@ -189,67 +218,36 @@ async fn append_in(
 
 impl Store for PgStore {
     fn len(&self) -> Result<u64, StoreError> {
-        self.run(async {
-            let row = self
-                .client()
-                .await?
-                .query_one("SELECT size FROM assent_head WHERE id = 1", &[])
-                .await
-                .map_err(backend)?;
-            uint(row.get(0))
-        })
+        Ok(self.head()?.size)
     }
 
     fn leaves(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached(
-                    "SELECT idx, leaf FROM assent_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx",
-                )
-                .await
-                .map_err(backend)?;
-            let rows = client
-                .query(&statement, &[&int(from)?, &int(to)?])
-                .await
-                .map_err(backend)?;
-            contiguous(
-                from,
-                to,
-                rows.iter().map(|row| Ok((uint(row.get(0))?, row.get(1)))),
-            )
-        })
+        let rows = self.rows(
+            "SELECT idx, leaf FROM assent_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+            &[&int(from)?, &int(to)?],
+        )?;
+        contiguous(
+            from,
+            to,
+            rows.iter().map(|row| Ok((uint(row.get(0))?, row.get(1)))),
+        )
     }
 
     fn leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached("SELECT leaf FROM assent_leaves WHERE idx = $1")
-                .await
-                .map_err(backend)?;
-            let row = client
-                .query_opt(&statement, &[&int(index)?])
-                .await
-                .map_err(backend)?;
-            Ok(row.map(|r| r.get(0)))
-        })
+        let rows = self.rows(
+            "SELECT leaf FROM assent_leaves WHERE idx = $1",
+            &[&int(index)?],
+        )?;
+        Ok(rows.first().map(|r| r.get(0)))
     }
 
     fn checkpoint(&self) -> Result<Option<Vec<u8>>, StoreError> {
-        self.run(async {
-            let row = self
-                .client()
-                .await?
-                .query_opt(
-                    "SELECT c.body FROM assent_checkpoints c JOIN assent_head h \
-                     ON c.size = h.size WHERE h.id = 1",
-                    &[],
-                )
-                .await
-                .map_err(backend)?;
-            Ok(row.map(|r| r.get(0)))
-        })
+        let rows = self.rows(
+            "SELECT c.body FROM assent_checkpoints c JOIN assent_head h \
+             ON c.size = h.size WHERE h.id = 1",
+            &[],
+        )?;
+        Ok(rows.first().map(|r| r.get(0)))
     }
 
     fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError> {

@@ -1,7 +1,6 @@
 //! The shared-log half of the PostgreSQL store: the submission queue, the
 //! sequencing lease, the fenced batch commit, and what replicas follow.
 
-use super::schema::is_duplicate;
 use super::{append_in, backend, int, uint, PgStore, ROWS_PER_STATEMENT};
 use crate::storage::{Outcome, Queued, SharedHead, SharedLog, StoreError};
 use assent_core::ids::TxId;
@@ -127,161 +126,97 @@ async fn record_outcomes(
 
 impl SharedLog for PgStore {
     fn head(&self) -> Result<SharedHead, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached("SELECT size, batch FROM assent_head WHERE id = 1")
-                .await
-                .map_err(backend)?;
-            let row = client.query_one(&statement, &[]).await.map_err(backend)?;
-            Ok(SharedHead {
-                size: uint(row.get(0))?,
-                batch: uint(row.get(1))?,
-            })
+        let rows = self.rows("SELECT size, batch FROM assent_head WHERE id = 1", &[])?;
+        let row = rows
+            .first()
+            .ok_or_else(|| StoreError::Damaged("the log's head row is missing".into()))?;
+        Ok(SharedHead {
+            size: uint(row.get(0))?,
+            batch: uint(row.get(1))?,
         })
     }
 
     fn enqueue(&self, id: &TxId, tx: &[u8], received: u64) -> Result<bool, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached(
-                    "INSERT INTO assent_submissions (tx_id, tx, received) VALUES ($1, $2, $3)",
-                )
-                .await
-                .map_err(backend)?;
-            match client
-                .execute(
-                    &statement,
-                    &[&id.as_bytes().as_slice(), &tx, &int(received)?],
-                )
-                .await
-            {
-                Ok(_) => Ok(true),
-                Err(e) if is_duplicate(&e) => Ok(false),
-                Err(e) => Err(backend(e)),
-            }
-        })
+        let queued = self.write(
+            "INSERT INTO assent_submissions (tx_id, tx, received) VALUES ($1, $2, $3)",
+            &[&id.as_bytes().as_slice(), &tx, &int(received)?],
+        )?;
+        Ok(queued.is_some())
     }
 
     fn requeue(&self, id: &TxId, batch: u64, received: u64) -> Result<bool, StoreError> {
-        self.run(async {
-            let requeued = self
-                .client()
-                .await?
-                .execute(
-                    "UPDATE assent_submissions SET batch = NULL, refusal_code = NULL, \
-                     refusal = NULL, received = $2 \
-                     WHERE tx_id = $1 AND batch = $3 AND refusal_code IS NOT NULL",
-                    &[&id.as_bytes().as_slice(), &int(received)?, &int(batch)?],
-                )
-                .await
-                .map_err(backend)?;
-            Ok(requeued == 1)
-        })
+        let requeued = self.write(
+            "UPDATE assent_submissions SET batch = NULL, refusal_code = NULL, \
+             refusal = NULL, received = $2 \
+             WHERE tx_id = $1 AND batch = $3 AND refusal_code IS NOT NULL",
+            &[&id.as_bytes().as_slice(), &int(received)?, &int(batch)?],
+        )?;
+        Ok(requeued == Some(1))
     }
 
     fn outcome(&self, id: &TxId) -> Result<Option<(u64, Outcome)>, StoreError> {
-        self.run(async {
-            let row = self
-                .client()
-                .await?
-                .query_opt(
-                    "SELECT batch, idx, leaf_time, receipt, refusal_code, refusal \
-                     FROM assent_submissions WHERE tx_id = $1 AND batch IS NOT NULL",
-                    &[&id.as_bytes().as_slice()],
-                )
-                .await
-                .map_err(backend)?;
-            let Some(row) = row else { return Ok(None) };
-            let outcome = outcome_of(&row, 1)?
-                .ok_or_else(|| StoreError::Damaged("a decided submission has no outcome".into()))?;
-            Ok(Some((uint(row.get(0))?, outcome)))
-        })
+        let rows = self.rows(
+            "SELECT batch, idx, leaf_time, receipt, refusal_code, refusal \
+             FROM assent_submissions WHERE tx_id = $1 AND batch IS NOT NULL",
+            &[&id.as_bytes().as_slice()],
+        )?;
+        let Some(row) = rows.first() else {
+            return Ok(None);
+        };
+        let outcome = outcome_of(row, 1)?
+            .ok_or_else(|| StoreError::Damaged("a decided submission has no outcome".into()))?;
+        Ok(Some((uint(row.get(0))?, outcome)))
     }
 
     fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, u64, Outcome)>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached(
-                    "SELECT tx_id, batch, idx, leaf_time, receipt, refusal_code, refusal \
-                     FROM assent_submissions WHERE batch > $1 AND batch <= $2",
-                )
-                .await
-                .map_err(backend)?;
-            let rows = client
-                .query(&statement, &[&int(after)?, &int(upto)?])
-                .await
-                .map_err(backend)?;
-            let mut out = Vec::with_capacity(rows.len());
-            for row in rows {
-                let outcome = outcome_of(&row, 2)?.ok_or_else(|| {
+        let rows = self.rows(
+            "SELECT tx_id, batch, idx, leaf_time, receipt, refusal_code, refusal \
+             FROM assent_submissions WHERE batch > $1 AND batch <= $2",
+            &[&int(after)?, &int(upto)?],
+        )?;
+        rows.iter()
+            .map(|row| {
+                let outcome = outcome_of(row, 2)?.ok_or_else(|| {
                     StoreError::Damaged("a decided submission has no outcome".into())
                 })?;
-                out.push((tx_id(row.get(0))?, uint(row.get(1))?, outcome));
-            }
-            Ok(out)
-        })
+                Ok((tx_id(row.get(0))?, uint(row.get(1))?, outcome))
+            })
+            .collect()
     }
 
     fn queued(&self, limit: usize) -> Result<Vec<Queued>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached(
-                    "SELECT tx_id, tx, received FROM assent_submissions WHERE batch IS NULL \
-                     ORDER BY received, tx_id LIMIT $1",
-                )
-                .await
-                .map_err(backend)?;
-            let rows = client
-                .query(&statement, &[&int(limit as u64)?])
-                .await
-                .map_err(backend)?;
-            rows.iter()
-                .map(|r| {
-                    Ok(Queued {
-                        id: tx_id(r.get(0))?,
-                        tx: r.get(1),
-                        received: uint(r.get(2))?,
-                    })
+        let rows = self.rows(
+            "SELECT tx_id, tx, received FROM assent_submissions WHERE batch IS NULL \
+             ORDER BY received, tx_id LIMIT $1",
+            &[&int(limit as u64)?],
+        )?;
+        rows.iter()
+            .map(|r| {
+                Ok(Queued {
+                    id: tx_id(r.get(0))?,
+                    tx: r.get(1),
+                    received: uint(r.get(2))?,
                 })
-                .collect()
-        })
+            })
+            .collect()
     }
 
     fn lease(&self, holder: &str, ttl: Duration) -> Result<bool, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached(
-                    "UPDATE assent_lease SET holder = $1, \
-                     expires_at = CURRENT_TIMESTAMP + CAST($2 AS DOUBLE PRECISION) * INTERVAL '1' SECOND \
-                     WHERE id = 1 AND (holder = $1 OR holder IS NULL OR expires_at < CURRENT_TIMESTAMP)",
-                )
-                .await
-                .map_err(backend)?;
-            let taken = client
-                .execute(&statement, &[&holder, &ttl.as_secs_f64()])
-                .await
-                .map_err(backend)?;
-            Ok(taken == 1)
-        })
+        let taken = self.write(
+            "UPDATE assent_lease SET holder = $1, \
+             expires_at = CURRENT_TIMESTAMP + CAST($2 AS DOUBLE PRECISION) * INTERVAL '1' SECOND \
+             WHERE id = 1 AND (holder = $1 OR holder IS NULL OR expires_at < CURRENT_TIMESTAMP)",
+            &[&holder, &ttl.as_secs_f64()],
+        )?;
+        Ok(taken == Some(1))
     }
 
     fn release(&self, holder: &str) -> Result<(), StoreError> {
-        self.run(async {
-            self.client()
-                .await?
-                .execute(
-                    "UPDATE assent_lease SET holder = NULL WHERE id = 1 AND holder = $1",
-                    &[&holder],
-                )
-                .await
-                .map_err(backend)
-                .map(|_| ())
-        })
+        self.write(
+            "UPDATE assent_lease SET holder = NULL WHERE id = 1 AND holder = $1",
+            &[&holder],
+        )?;
+        Ok(())
     }
 
     fn sequence(
@@ -321,70 +256,39 @@ impl SharedLog for PgStore {
     }
 
     fn checkpoints_after(&self, after: u64) -> Result<Vec<(u64, Vec<u8>)>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached(
-                    "SELECT size, body FROM assent_checkpoints WHERE size > $1 ORDER BY size",
-                )
-                .await
-                .map_err(backend)?;
-            let rows = client
-                .query(&statement, &[&int(after)?])
-                .await
-                .map_err(backend)?;
-            rows.iter()
-                .map(|r| Ok((uint(r.get(0))?, r.get(1))))
-                .collect()
-        })
+        let rows = self.rows(
+            "SELECT size, body FROM assent_checkpoints WHERE size > $1 ORDER BY size",
+            &[&int(after)?],
+        )?;
+        rows.iter()
+            .map(|r| Ok((uint(r.get(0))?, r.get(1))))
+            .collect()
     }
 
     fn put_cosignature(&self, size: u64, validator: &str, line: &str) -> Result<(), StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let size = int(size)?;
-            let updated = client
-                .execute(
-                    "UPDATE assent_cosignatures SET line = $3 WHERE size = $1 AND validator = $2",
-                    &[&size, &validator, &line],
-                )
-                .await
-                .map_err(backend)?;
-            if updated == 0 {
-                match client
-                    .execute(
-                        "INSERT INTO assent_cosignatures (size, validator, line) VALUES ($1, $2, $3)",
-                        &[&size, &validator, &line],
-                    )
-                    .await
-                {
-                    // Another replica stored this validator's line first.
-                    Err(e) if is_duplicate(&e) => {}
-                    other => {
-                        other.map_err(backend)?;
-                    }
-                }
-            }
-            Ok(())
-        })
+        let size = int(size)?;
+        let params: [&(dyn ToSql + Sync); 3] = [&size, &validator, &line];
+        let updated = self.write(
+            "UPDATE assent_cosignatures SET line = $3 WHERE size = $1 AND validator = $2",
+            &params,
+        )?;
+        if updated == Some(0) {
+            // `None` here: another replica stored this validator's line first.
+            self.write(
+                "INSERT INTO assent_cosignatures (size, validator, line) VALUES ($1, $2, $3)",
+                &params,
+            )?;
+        }
+        Ok(())
     }
 
     fn cosignatures_from(&self, from: u64) -> Result<Vec<(u64, String)>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client
-                .prepare_cached(
-                    "SELECT size, line FROM assent_cosignatures WHERE size >= $1 ORDER BY size",
-                )
-                .await
-                .map_err(backend)?;
-            let rows = client
-                .query(&statement, &[&int(from)?])
-                .await
-                .map_err(backend)?;
-            rows.iter()
-                .map(|r| Ok((uint(r.get(0))?, r.get(1))))
-                .collect()
-        })
+        let rows = self.rows(
+            "SELECT size, line FROM assent_cosignatures WHERE size >= $1 ORDER BY size",
+            &[&int(from)?],
+        )?;
+        rows.iter()
+            .map(|r| Ok((uint(r.get(0))?, r.get(1))))
+            .collect()
     }
 }
