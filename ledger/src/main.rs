@@ -118,6 +118,10 @@ struct Tuning {
     /// Burst of submissions per signer key.
     #[arg(long, default_value_t = 50.0)]
     burst: f64,
+    /// Keep a snapshot of the replica every this many entries (0: never),
+    /// so a restart replays only the entries after it.
+    #[arg(long, default_value_t = 100_000)]
+    snapshot_every: u64,
     /// Origins allowed to call the API from a browser.
     #[arg(long = "cors-origin")]
     cors_origins: Vec<String>,
@@ -154,6 +158,7 @@ async fn main() -> Result<()> {
             let config = NodeConfig {
                 batch_interval: Duration::from_millis(tuning.batch_interval_ms),
                 batch_size: tuning.batch_size.max(1),
+                snapshot_every: tuning.snapshot_every,
                 ..NodeConfig::default()
             };
             let store = store.unwrap_or_else(|| assent_ledger::StoreChoice::Embedded(data.clone()));

@@ -104,8 +104,10 @@ impl Validator {
             .map(|v| v.vkey.clone())
             .ok_or_else(|| anyhow!("this key is not one of the genesis validators"))?;
         let store = RedbStore::open(&config.data)?;
-        let replica = load_replica(&store, genesis.genesis.clone())
-            .context("replaying the validator's own store")?;
+        let len = store.len()?;
+        let replica = load_replica(&store, genesis.genesis.clone(), len)
+            .context("replaying the validator's own store")?
+            .replica;
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()?;

@@ -121,6 +121,8 @@ fn a_validator_fed_a_tampered_entry_refuses_to_cosign() {
 fn sigkill_mid_stream_loses_no_acknowledged_transaction() {
     let mut c = Consortium::new();
     c.start_sequencer();
+    let first_acked = enroll();
+    c.ok(&first_acked);
     let acked: Arc<Mutex<Vec<(String, u64)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let streams: Vec<_> = (0..4)
@@ -167,6 +169,11 @@ fn sigkill_mid_stream_loses_no_acknowledged_transaction() {
     let acked = acked.lock().unwrap().clone();
 
     c.start_sequencer();
+    // It started from a snapshot (one is kept every 64 entries) and
+    // replayed the rest.
+    let health = c.json("/health");
+    let snapshot = health["started_from_snapshot"].as_u64();
+    assert!(snapshot.is_some_and(|s| s >= 64), "{health}");
     let after = c.latest();
     assert!(after.size >= before.size);
     assert!(after.size as usize >= acked.len());
@@ -176,6 +183,10 @@ fn sigkill_mid_stream_loses_no_acknowledged_transaction() {
     }
     // The log after the restart extends the one before.
     c.assert_extends(&before, &after);
+    // What the restored replica remembers: an acknowledged transaction
+    // sent again is a replay.
+    let (status, body) = c.submit(&first_acked);
+    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("replay")));
     // And it still takes transactions.
     c.ok(&enroll());
 }

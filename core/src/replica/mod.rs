@@ -28,10 +28,12 @@
 mod leaf;
 mod map_entries;
 mod org_entry;
+mod snapshot;
 
 pub use leaf::{ChainLink, Leaf, LeafError, LEAF_VERSION, MAX_LEAF_SIZE};
 pub use map_entries::{delegation_key, grant_key, identity_key, org_key, Head, Status};
 pub use org_entry::OrgEntry;
+pub use snapshot::SnapshotError;
 
 use crate::ids::{IdentityId, TxId};
 use crate::merkle::{tree::Tree, Hash};

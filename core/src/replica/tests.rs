@@ -215,3 +215,111 @@ fn refused_transactions_change_nothing() {
     assert_eq!(appended.leaf.links.len(), 1);
     assert_ne!(replica.checkpoint(), before);
 }
+
+/// The busy world plus a key rotation and a proposal still open.
+fn snapshot_world() -> (World, Replica) {
+    let (mut w, mut replica, _, _) = busy_world();
+    let before = w.log.len();
+    w.ok(
+        &key(20),
+        Kind::RotateKey(crate::tx::RotateKey {
+            identity: w.caregiver(),
+            new_key: key(21).public_key(),
+            next: crate::ids::KeyCommitment::to(&key(22).public_key()),
+        }),
+    );
+    w.ok(
+        &key(1),
+        Kind::Propose(crate::tx::Propose {
+            action: crate::tx::GovAction::RegisterOrg {
+                kind: crate::codes::OrgKind::Clinic,
+                keys: vec![key(40).public_key()],
+                name: "Hillside Clinic".into(),
+                endpoints: vec!["https://hillside.example".into()],
+            },
+            expires: w.now + 7 * DAY,
+        }),
+    );
+    for (tx, time) in &w.log[before..] {
+        replica.append(tx, *time).expect("the world accepted it");
+    }
+    (w, replica)
+}
+
+fn leaf_hashes(replica: &Replica) -> Vec<crate::merkle::Hash> {
+    (0..replica.len())
+        .map(|i| replica.tree().leaf(i).unwrap())
+        .collect()
+}
+
+#[test]
+fn a_restored_snapshot_is_the_replica_and_goes_on_alike() {
+    let (mut w, mut replica) = snapshot_world();
+    let bytes = replica.snapshot();
+    let mut restored =
+        Replica::restore(w.state.genesis().clone(), &bytes, leaf_hashes(&replica)).unwrap();
+    assert_eq!(restored.state(), replica.state());
+    assert_eq!(restored.checkpoint(), replica.checkpoint());
+    assert_eq!(restored.last_time(), replica.last_time());
+    assert_eq!(restored.head(&w.caregiver()), replica.head(&w.caregiver()));
+    assert_eq!(restored.snapshot(), bytes, "one replica, one encoding");
+    // Both take the next transaction the same way: same leaf, same roots.
+    w.now += 60;
+    let next = w.sign(&key(10), grant_to(w.insurer, lab_scope()));
+    let a = replica.append(&next, w.now).unwrap();
+    let b = restored.append(&next, w.now).unwrap();
+    assert_eq!(a.bytes, b.bytes);
+    assert_eq!(restored.checkpoint(), replica.checkpoint());
+    // And refuse a replay of an old one alike.
+    let old = w.log[3].0.clone();
+    assert_eq!(
+        replica.append(&old, w.now).unwrap_err(),
+        restored.append(&old, w.now).unwrap_err()
+    );
+}
+
+#[test]
+fn a_snapshot_that_does_not_fit_is_refused() {
+    let (w, replica) = snapshot_world();
+    let genesis = w.state.genesis().clone();
+    let bytes = replica.snapshot();
+    let hashes = leaf_hashes(&replica);
+
+    let mut other = genesis.clone();
+    other.origin = "another.example".into();
+    assert!(matches!(
+        Replica::restore(other, &bytes, hashes.clone()),
+        Err(SnapshotError::Origin { .. })
+    ));
+    assert!(matches!(
+        Replica::restore(genesis.clone(), &bytes, hashes[1..].to_vec()),
+        Err(SnapshotError::Size { .. })
+    ));
+    // A leaf hash that is not the one a chain head names.
+    let mut wrong = hashes.clone();
+    let head = replica.head(&w.caregiver()).unwrap().index as usize;
+    wrong[head].0[0] ^= 1;
+    assert!(matches!(
+        Replica::restore(genesis.clone(), &bytes, wrong),
+        Err(SnapshotError::Inconsistent(_))
+    ));
+    for cut in [0, 1, bytes.len() / 2, bytes.len() - 1] {
+        assert!(matches!(
+            Replica::restore(genesis.clone(), &bytes[..cut], hashes.clone()),
+            Err(SnapshotError::Malformed(_))
+        ));
+    }
+    // Any flipped byte is refused or restores to a replica whose checkpoint
+    // or state differs; it never passes for the original.
+    let original = replica.checkpoint();
+    for at in (0..bytes.len()).step_by(7) {
+        let mut flipped = bytes.clone();
+        flipped[at] ^= 0x20;
+        if let Ok(r) = Replica::restore(genesis.clone(), &flipped, hashes.clone()) {
+            assert!(
+                r.checkpoint() != original || r.state() != replica.state() || r.snapshot() != bytes,
+                "flipping byte {at} went unnoticed"
+            );
+        }
+    }
+}

@@ -87,11 +87,13 @@ pub struct Powers {
 }
 
 impl Powers {
-    fn to_bits(self) -> u64 {
+    /// The powers as the bit set transactions carry.
+    pub(crate) fn to_bits(self) -> u64 {
         u64::from(self.grant) | u64::from(self.revoke) << 1 | u64::from(self.history) << 2
     }
 
-    fn from_bits(bits: u64) -> Result<Self, CborError> {
+    /// Reads the bit set.
+    pub(crate) fn from_bits(bits: u64) -> Result<Self, CborError> {
         if bits == 0 || bits > 7 {
             return Err(CborError::WrongType {
                 field: "powers",
@@ -455,7 +457,8 @@ fn read_access(m: &mut MapReader) -> Result<RecordAccess, TxError> {
     Ok(access)
 }
 
-fn action_value(action: &GovAction) -> Value {
+/// A governance act as CBOR `[action, fields]`.
+pub(crate) fn action_value(action: &GovAction) -> Value {
     match action {
         GovAction::RegisterOrg {
             kind,
@@ -476,7 +479,8 @@ fn action_value(action: &GovAction) -> Value {
     }
 }
 
-fn read_action(value: Value) -> Result<GovAction, TxError> {
+/// Reads a governance act.
+pub(crate) fn read_action(value: Value) -> Result<GovAction, TxError> {
     let parts = cbor::array(value, "action", 2)?;
     let [which, fields]: [Value; 2] = parts.try_into().map_err(|_| CborError::WrongType {
         field: "action",

@@ -30,6 +30,7 @@ pub(crate) mod sign1;
 
 pub use body::{Body, PROTOCOL_VERSION};
 pub use envelope::{aad, SignedTx, MAX_TX_SIZE};
+pub(crate) use kinds::{action_value, read_action};
 pub use kinds::{
     limits, AccessGround, ActorTag, Approve, Delegate, Enroll, GovAction, Grant, Kind, Powers,
     Propose, RecordAccess, Revoke, RevokeDelegation, RotateKey,

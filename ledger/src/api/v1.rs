@@ -426,6 +426,7 @@ pub async fn health(State(state): State<AppState>) -> Json<Value> {
         "size": view.latest().checkpoint().size,
         "cosigned_size": view.cosigned,
         "sequencing": state.node.is_sequencing(),
+        "started_from_snapshot": state.node.started_from_snapshot(),
     }))
 }
 

@@ -14,6 +14,7 @@
 mod published;
 mod sequencer;
 mod shared;
+mod snapshots;
 
 pub use published::{CosignError, Published};
 
@@ -43,6 +44,9 @@ pub struct NodeConfig {
     pub batch_size: usize,
     /// Submissions waiting beyond this are refused as busy.
     pub queue_limit: usize,
+    /// The sequencing process keeps a snapshot of the replica every this
+    /// many entries (0: never), so a restart replays only what follows it.
+    pub snapshot_every: u64,
 }
 
 impl Default for NodeConfig {
@@ -51,6 +55,7 @@ impl Default for NodeConfig {
             batch_interval: Duration::from_millis(200),
             batch_size: 2000,
             queue_limit: 20_000,
+            snapshot_every: 100_000,
         }
     }
 }
@@ -159,6 +164,8 @@ pub struct Node {
     view: RwLock<View>,
     keys: NodeKeys,
     mode: Mode,
+    snapshots: snapshots::Snapshots,
+    started_from: Option<u64>,
     /// Counters for `/metrics`.
     pub metrics: Metrics,
 }
@@ -205,10 +212,11 @@ impl Node {
                 "the receipt key is not the genesis receipt key".into(),
             ));
         }
-        let (store, replica, mode, local_queue) = match backend {
+        let (store, loaded, mode, local_queue) = match backend {
             Backend::Local(store) => {
-                let replica = load_replica(store.as_ref(), genesis.genesis.clone())?;
-                let len = replica.len();
+                let len = store.len()?;
+                let loaded = load_replica(store.as_ref(), genesis.genesis.clone(), len)?;
+                let replica = &loaded.replica;
                 let stored = store.checkpoint()?;
                 if len > 0 && stored.as_deref() != Some(replica.checkpoint().to_text().as_bytes()) {
                     return Err(StoreError::Damaged(
@@ -217,14 +225,19 @@ impl Node {
                     .into());
                 }
                 let (queue, rx) = mpsc::sync_channel(config.queue_limit);
-                (store, replica, Mode::Local(queue), Some(rx))
+                (store, loaded, Mode::Local(queue), Some(rx))
             }
             Backend::Shared(log) => {
-                let (replication, replica) = shared::Replication::open(log, &genesis)?;
+                let (replication, loaded) = shared::Replication::open(log, &genesis)?;
                 let store: Arc<dyn Store> = replication.store();
-                (store, replica, Mode::Shared(Box::new(replication)), None)
+                (store, loaded, Mode::Shared(Box::new(replication)), None)
             }
         };
+        let (replica, started_from) = (loaded.replica, loaded.snapshot);
+        let snapshots = snapshots::Snapshots::new(
+            config.snapshot_every,
+            store.snapshot().ok().flatten().map_or(0, |s| s.size),
+        );
         let checkpoint = replica.checkpoint();
         let first = Published::new(
             SignedCheckpoint::sign(checkpoint, genesis.sequencer.name(), &keys.checkpoint)
@@ -243,6 +256,8 @@ impl Node {
             }),
             keys,
             mode,
+            snapshots,
+            started_from,
             metrics: Metrics::default(),
         });
         let worker = Arc::clone(&node);
@@ -260,6 +275,12 @@ impl Node {
     /// The genesis.
     pub fn genesis(&self) -> &LedgerGenesis {
         &self.genesis
+    }
+
+    /// The size of the snapshot this process started from (None: it
+    /// replayed the whole log).
+    pub fn started_from_snapshot(&self) -> Option<u64> {
+        self.started_from
     }
 
     /// The store.

@@ -131,6 +131,7 @@ impl Node {
             self.publish(&mut view);
             self.metrics.batches.inc();
             self.metrics.accepted.add(applied.leaves.len() as u64);
+            self.snapshots.after_batch(&self.store, &view.replica);
         }
         drop(view);
         for (pending, result) in batch.into_iter().zip(applied.results) {

@@ -2,25 +2,27 @@
 //! PostgreSQL store can stand behind the same node (DESIGN §4 "Storage").
 //!
 //! The log is the leaves in order plus the body of the newest checkpoint.
-//! Everything else (the consent state, the trees) is rebuilt from the leaves
-//! by replaying them with core on start-up. [`Store::append`] is the one
-//! write: a batch of leaves and the checkpoint body of the new size, made
-//! durable together before it returns, so a transaction is acknowledged only
-//! once it would survive a crash.
+//! [`Store::append`] is the one write of the log: a batch of leaves and the
+//! checkpoint body of the new size, made durable together before it returns,
+//! so a transaction is acknowledged only once it would survive a crash.
+//!
+//! Everything else (the consent state, the state map, the tree) follows from
+//! the leaves. A store also keeps the leaves' hashes (the PostgreSQL store as
+//! `tlog-tiles` level-0 tiles written with each append) and, now and then, a
+//! [`Snapshot`] of the replica at a checkpoint, so a node starts from the
+//! newest snapshot and replays only the entries after it ([`load`]).
 
+mod load;
 mod postgres;
 mod redb_store;
 
+pub use load::{load_replica, replay_to, LoadError, Loaded, Snapshot};
 pub use postgres::PgStore;
 pub use redb_store::RedbStore;
 
 use assent_core::ids::TxId;
-use assent_core::replica::{ReplayError, Replica};
-use assent_core::state::Genesis;
+use assent_core::merkle::{leaf_hash, Hash};
 use std::time::Duration;
-
-/// Leaves read per step when replaying a store.
-const REPLAY_CHUNK: u64 = 4096;
 
 /// A storage failure. The node stops sequencing on one: an append either
 /// happened completely or not at all.
@@ -86,6 +88,34 @@ pub trait Store: Send + Sync {
     /// [`StoreError::NotAtEnd`] unless `at` is the log's length; on a storage
     /// failure nothing was written.
     fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError>;
+
+    /// The RFC 9162 leaf hashes of leaves `[from, to)`. By default they are
+    /// computed from the leaves; a store that keeps them reads them.
+    ///
+    /// # Errors
+    /// On a storage failure, or if the range is beyond the log.
+    fn leaf_hashes(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+        let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
+        let mut at = from;
+        while at < to {
+            let upto = (at + load::REPLAY_CHUNK).min(to);
+            out.extend(self.leaves(at, upto)?.iter().map(|leaf| leaf_hash(leaf)));
+            at = upto;
+        }
+        Ok(out)
+    }
+
+    /// The newest snapshot kept, if any.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn snapshot(&self) -> Result<Option<Snapshot>, StoreError>;
+
+    /// Keeps `snapshot` as the newest, in place of older ones.
+    ///
+    /// # Errors
+    /// On a storage failure; the snapshot kept before stays.
+    fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError>;
 }
 
 /// A submission waiting in a shared queue.
@@ -256,51 +286,4 @@ fn contiguous(
         )));
     }
     Ok(out)
-}
-
-/// Why a stored log could not be loaded.
-#[derive(Debug, thiserror::Error)]
-pub enum LoadError {
-    /// The store failed.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// A stored entry does not replay: the data directory is not this
-    /// ledger's, or was altered.
-    #[error("stored entry does not replay: {0}")]
-    Replay(Box<ReplayError>),
-}
-
-/// Rebuilds the replica of `genesis` by replaying every stored leaf with
-/// core, a chunk at a time (the sequencer and validators both start so).
-///
-/// # Errors
-/// [`LoadError`].
-pub fn load_replica(store: &dyn Store, genesis: Genesis) -> Result<Replica, LoadError> {
-    let mut replica = Replica::new(genesis);
-    let len = store.len()?;
-    replay_to(store, &mut replica, len)?;
-    Ok(replica)
-}
-
-/// Replays stored leaves from the replica's length up to `len`.
-///
-/// # Errors
-/// [`LoadError`].
-pub fn replay_to(store: &dyn Store, replica: &mut Replica, len: u64) -> Result<(), LoadError> {
-    let mut from = replica.len();
-    // A start-up replay is worth a progress line; a follower's step is not.
-    let long = len.saturating_sub(from) > REPLAY_CHUNK;
-    while from < len {
-        let to = (from + REPLAY_CHUNK).min(len);
-        for leaf in store.leaves(from, to)? {
-            replica
-                .replay(&leaf)
-                .map_err(|e| LoadError::Replay(Box::new(e)))?;
-        }
-        from = to;
-        if long {
-            tracing::info!("replayed {to} of {len} entries");
-        }
-    }
-    Ok(())
 }

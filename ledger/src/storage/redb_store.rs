@@ -1,12 +1,16 @@
 //! The embedded store: one `redb` file in the data directory.
 
-use super::{contiguous, Store, StoreError};
+use super::{contiguous, Snapshot, Store, StoreError};
 use redb::{Database, ReadableDatabase, ReadableTableMetadata, TableDefinition};
 use std::path::Path;
 
 const LEAVES: TableDefinition<'_, u64, &[u8]> = TableDefinition::new("leaves");
 const META: TableDefinition<'_, &str, &[u8]> = TableDefinition::new("meta");
 const CHECKPOINT: &str = "checkpoint";
+/// The newest snapshot: its size (8 bytes, big-endian), checkpoint and state.
+const SNAPSHOT_SIZE: &str = "snapshot.size";
+const SNAPSHOT_CHECKPOINT: &str = "snapshot.checkpoint";
+const SNAPSHOT_STATE: &str = "snapshot.state";
 
 /// A log in one redb file. Commits are `Durability::Immediate`: durable on
 /// disk when [`Store::append`] returns.
@@ -87,6 +91,43 @@ impl Store for RedbStore {
         }
         txn.commit().map_err(backend)
     }
+
+    fn snapshot(&self) -> Result<Option<Snapshot>, StoreError> {
+        let txn = self.db.begin_read().map_err(backend)?;
+        let table = txn.open_table(META).map_err(backend)?;
+        let get = |key| -> Result<Option<Vec<u8>>, StoreError> {
+            Ok(table.get(key).map_err(backend)?.map(|v| v.value().to_vec()))
+        };
+        let (Some(size), Some(checkpoint), Some(state)) = (
+            get(SNAPSHOT_SIZE)?,
+            get(SNAPSHOT_CHECKPOINT)?,
+            get(SNAPSHOT_STATE)?,
+        ) else {
+            return Ok(None);
+        };
+        let size = <[u8; 8]>::try_from(size.as_slice())
+            .map_err(|_| StoreError::Damaged("the snapshot's size is not 8 bytes".into()))?;
+        Ok(Some(Snapshot {
+            size: u64::from_be_bytes(size),
+            checkpoint,
+            state,
+        }))
+    }
+
+    fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        let txn = self.db.begin_write().map_err(backend)?;
+        {
+            let mut meta = txn.open_table(META).map_err(backend)?;
+            let size = snapshot.size.to_be_bytes();
+            meta.insert(SNAPSHOT_SIZE, size.as_slice())
+                .map_err(backend)?;
+            meta.insert(SNAPSHOT_CHECKPOINT, snapshot.checkpoint.as_slice())
+                .map_err(backend)?;
+            meta.insert(SNAPSHOT_STATE, snapshot.state.as_slice())
+                .map_err(backend)?;
+        }
+        txn.commit().map_err(backend)
+    }
 }
 
 #[cfg(test)]
@@ -118,5 +159,22 @@ mod tests {
         assert_eq!(store.leaf(2).unwrap(), None);
         assert_eq!(store.checkpoint().unwrap().unwrap(), b"cp2");
         assert!(store.leaves(1, 3).is_err());
+        assert_eq!(
+            store.leaf_hashes(0, 2).unwrap(),
+            vec![
+                assent_core::merkle::leaf_hash(b"a"),
+                assent_core::merkle::leaf_hash(b"b")
+            ]
+        );
+        assert_eq!(store.snapshot().unwrap(), None);
+        let snapshot = Snapshot {
+            size: 2,
+            checkpoint: b"cp2".to_vec(),
+            state: b"state".to_vec(),
+        };
+        store.put_snapshot(&snapshot).unwrap();
+        drop(store);
+        let store = RedbStore::open(dir.path()).unwrap();
+        assert_eq!(store.snapshot().unwrap(), Some(snapshot));
     }
 }

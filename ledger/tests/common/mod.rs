@@ -199,6 +199,9 @@ impl Consortium {
                 "100000",
                 "--burst",
                 "100000",
+                // Often, so restarts in these suites start from snapshots.
+                "--snapshot-every",
+                "64",
             ]);
         if let Some(store) = &self.store {
             command.args(["--store", store]);

@@ -19,8 +19,7 @@ mod submit;
 
 use super::{CosignError, Mode, Node, NodeConfig, OpenError, SubmitError};
 use crate::genesis::LedgerGenesis;
-use crate::storage::{replay_to, Outcome, Queued, SharedLog, Store, StoreError};
-use assent_core::replica::Replica;
+use crate::storage::{load_replica, Loaded, Outcome, Queued, SharedLog, Store, StoreError};
 use assent_core::tx::SignedTx;
 use rand_core::{OsRng, RngCore};
 use std::collections::HashSet;
@@ -153,10 +152,10 @@ impl Replication {
     pub(super) fn open(
         log: Arc<dyn SharedLog>,
         genesis: &LedgerGenesis,
-    ) -> Result<(Self, Replica), OpenError> {
+    ) -> Result<(Self, Loaded), OpenError> {
         let head = log.head()?;
-        let mut replica = Replica::new(genesis.genesis.clone());
-        replay_to(log.as_ref(), &mut replica, head.size)?;
+        let loaded = load_replica(log.as_ref(), genesis.genesis.clone(), head.size)?;
+        let replica = &loaded.replica;
         if head.size > 0 {
             let stored = log.checkpoints_after(head.size - 1)?.into_iter().next();
             let text = replica.checkpoint().to_text();
@@ -187,7 +186,7 @@ impl Replication {
             synced: tokio::sync::Mutex::new(Instant::now()),
             renewed: Mutex::new(None),
         };
-        Ok((replication, replica))
+        Ok((replication, loaded))
     }
 
     /// Whether this process holds the lease: it renewed it within the
@@ -360,6 +359,7 @@ impl Node {
             self.publish(&mut view);
             self.metrics.batches.inc();
             self.metrics.accepted.add(applied.leaves.len() as u64);
+            self.snapshots.after_batch(&self.store, &view.replica);
         }
         drop(view);
         for (id, outcome) in &outcomes {

@@ -7,10 +7,12 @@
 //! `deadpool-postgres` pool) runs on a small runtime of the store's own, and
 //! each call waits for its query there.
 
+mod derived;
 mod schema;
 mod shared;
 
-use super::{contiguous, SharedLog, Store, StoreError};
+use super::{contiguous, SharedLog, Snapshot, Store, StoreError};
+use assent_core::merkle::Hash;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
 use std::str::FromStr;
@@ -174,8 +176,8 @@ async fn insert_leaves(
 }
 
 /// Appends inside `txn`: moves the head from `at` (or fails with
-/// [`StoreError::NotAtEnd`]), writes the leaves and the checkpoint body, and
-/// returns the new batch number.
+/// [`StoreError::NotAtEnd`]), writes the leaves, their tiles and the
+/// checkpoint body, and returns the new batch number.
 async fn append_in(
     txn: &deadpool_postgres::Transaction<'_>,
     at: u64,
@@ -201,6 +203,7 @@ async fn append_in(
         });
     }
     insert_leaves(txn, at, leaves).await?;
+    derived::write_tiles(txn, at, leaves).await?;
     if !leaves.is_empty() {
         txn.execute(
             "INSERT INTO assent_checkpoints (size, body) VALUES ($1, $2)",
@@ -257,5 +260,17 @@ impl Store for PgStore {
             append_in(&txn, at, leaves, checkpoint).await?;
             txn.commit().await.map_err(backend)
         })
+    }
+
+    fn leaf_hashes(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+        self.tile_hashes(from, to)
+    }
+
+    fn snapshot(&self) -> Result<Option<Snapshot>, StoreError> {
+        self.newest_snapshot()
+    }
+
+    fn put_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
+        self.keep_snapshot(snapshot)
     }
 }
