@@ -31,8 +31,8 @@ pub mod validator;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-/// Serves `router` on `listener` until Ctrl-C; prints the address first so
-/// scripts and tests can find a port chosen by the OS.
+/// Serves `router` on `listener` until Ctrl-C (SIGINT) or SIGTERM, then
+/// answers the requests in flight and returns.
 ///
 /// # Errors
 /// If the server fails.
@@ -41,10 +41,31 @@ pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router) -> s
         listener,
         router.into_make_service_with_connect_info::<SocketAddr>(),
     )
-    .with_graceful_shutdown(async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
+    .with_graceful_shutdown(stop_signal())
     .await
+}
+
+/// Ctrl-C, or SIGTERM (what service managers send) on Unix.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Where `assent-ledger serve` keeps its log.

@@ -9,6 +9,7 @@ use assent_ledger::{demo, keyfile};
 use clap::{Parser, Subcommand};
 use std::io::Write;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[derive(Parser)]
@@ -180,7 +181,8 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("listening on {listen}"))?;
             println!("listening on http://{}", listener.local_addr()?);
             std::io::stdout().flush()?;
-            assent_ledger::serve(listener, api::router(node, &options)).await?;
+            assent_ledger::serve(listener, api::router(Arc::clone(&node), &options)).await?;
+            tokio::task::spawn_blocking(move || node.stop()).await?;
         }
         Command::Validate {
             data,

@@ -154,7 +154,12 @@ fn sigkill_mid_stream_loses_no_acknowledged_transaction() {
         })
         .collect();
     // Let a few batches land, remember a checkpoint, then SIGKILL mid-stream.
+    let start = std::time::Instant::now();
     while acked.lock().unwrap().len() < 150 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the sequencer stopped acknowledging"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let before = c.latest();
@@ -186,7 +191,10 @@ fn sigkill_mid_stream_loses_no_acknowledged_transaction() {
     // What the restored replica remembers: an acknowledged transaction
     // sent again is a replay.
     let (status, body) = c.submit(&first_acked);
-    assert_eq!((status, body["error"]["code"].as_str()), (422, Some("replay")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("replay"))
+    );
     // And it still takes transactions.
     c.ok(&enroll());
 }

@@ -61,27 +61,42 @@ fn submit_until_answered(
     unreachable!()
 }
 
-#[test]
-fn two_replicas_one_killed_mid_load_lose_nothing() {
-    let mut c = Consortium::with_store(Some(fresh_database()));
-    let (a, url_a) = c.serve("127.0.0.1:0", "replica-a");
-    let (b, url_b) = c.serve("127.0.0.1:0", "replica-b");
-
-    // Exactly one of the two sequences.
+/// Waits until one of two replicas sequences (never both); which (0 or 1).
+fn which_sequences(c: &Consortium, url_a: &str, url_b: &str) -> usize {
     let start = Instant::now();
-    let a_sequences = loop {
-        let (ha, hb) = (health(&c.http, &url_a), health(&c.http, &url_b));
+    loop {
+        let (ha, hb) = (health(&c.http, url_a), health(&c.http, url_b));
         let (sa, sb) = (ha["sequencing"] == true, hb["sequencing"] == true);
         assert!(!(sa && sb), "both replicas sequence: {ha} {hb}");
         if sa || sb {
-            break sa;
+            return usize::from(sb);
         }
         assert!(
             start.elapsed() < Duration::from_secs(20),
             "no replica sequences"
         );
         std::thread::sleep(Duration::from_millis(50));
-    };
+    }
+}
+
+#[test]
+fn two_replicas_one_killed_mid_load_lose_nothing() {
+    killed_mid_load(fresh_database());
+}
+
+/// The same where every transaction is `SERIALIZABLE` (as on CockroachDB):
+/// the store retries what the database aborts as conflicting.
+#[test]
+fn the_same_under_serializable_isolation() {
+    killed_mid_load(fresh_serializable_database());
+}
+
+fn killed_mid_load(database: String) {
+    let mut c = Consortium::with_store(Some(database));
+    let (a, url_a) = c.serve("127.0.0.1:0", "replica-a");
+    let (b, url_b) = c.serve("127.0.0.1:0", "replica-b");
+
+    let a_sequences = which_sequences(&c, &url_a, &url_b) == 0;
     let (mut victim, victim_url, _survivor, survivor_url) = if a_sequences {
         (a, url_a, b, url_b)
     } else {
@@ -120,7 +135,12 @@ fn two_replicas_one_killed_mid_load_lose_nothing() {
         .collect();
 
     // Let batches land on both, remember a checkpoint, kill the sequencer.
+    let start = Instant::now();
     while acked.load(Ordering::Relaxed) < 200 {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "the replicas stopped acknowledging"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let before = c.latest();
@@ -228,4 +248,44 @@ fn a_refused_transaction_sent_again_is_decided_afresh_on_either_replica() {
         (status, &again["error"]["code"]),
         (422, &Value::from("replay"))
     );
+}
+
+#[test]
+fn a_replica_stopped_with_sigterm_gives_the_lease_up() {
+    let mut c = Consortium::with_store(Some(fresh_database()));
+    let (a, url_a) = c.serve("127.0.0.1:0", "replica-a");
+    let (b, url_b) = c.serve("127.0.0.1:0", "replica-b");
+    let (mut holder, other_url) = match which_sequences(&c, &url_a, &url_b) {
+        0 => (a, url_b),
+        _ => (b, url_a),
+    };
+    let pid = holder.child.id();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    assert!(holder.child.wait().unwrap().success(), "not a clean exit");
+    // Released on the way out: no live lease is the stopped process's
+    // (without the release it would hold one for another 3 s).
+    let db = c.store.clone().unwrap();
+    let out = std::process::Command::new("psql")
+        .arg(&db)
+        .args([
+            "-At",
+            "-c",
+            "SELECT COALESCE(holder, '') FROM assent_lease WHERE expires_at > CURRENT_TIMESTAMP",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let live = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !live.trim().starts_with(&format!("pid{pid}-")),
+        "the stopped process still holds the lease: {live}"
+    );
+    // The other replica sequences and takes transactions.
+    c.url = other_url;
+    c.ok(&enroll());
+    assert_eq!(c.json("/health")["sequencing"], true);
 }

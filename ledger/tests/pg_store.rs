@@ -84,6 +84,7 @@ fn the_lease_fences_every_batch() {
     let queued = b.queued(10).unwrap();
     assert_eq!(queued.len(), 1);
     assert_eq!((queued[0].id, queued[0].received), (id, 10));
+    assert_eq!(a.waiting().unwrap(), 1);
 
     // Not the holder: nothing is written.
     assert!(matches!(
@@ -116,6 +117,7 @@ fn the_lease_fences_every_batch() {
     assert_eq!(b.outcome(&id).unwrap(), Some((1, sequenced(0))));
     assert_eq!(b.outcomes(0, 1).unwrap(), vec![(id, 1, sequenced(0))]);
     assert!(b.queued(10).unwrap().is_empty());
+    assert_eq!(b.waiting().unwrap(), 0);
     // A decided submission is never decided again.
     let again = TxId::of(b"tx-2");
     assert!(a.enqueue(&again, b"tx-2", 12).unwrap());

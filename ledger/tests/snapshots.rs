@@ -97,7 +97,13 @@ fn the_postgres_store_starts_from_its_snapshot_and_tiles() {
     // the leaves, and the next append writes whole tiles again.
     let status = std::process::Command::new("psql")
         .arg(&url)
-        .args(["-q", "-v", "ON_ERROR_STOP=1", "-c", "DELETE FROM assent_tiles"])
+        .args([
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "DELETE FROM assent_tiles",
+        ])
         .status()
         .unwrap();
     assert!(status.success());

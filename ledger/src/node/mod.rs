@@ -228,7 +228,7 @@ impl Node {
                 (store, loaded, Mode::Local(queue), Some(rx))
             }
             Backend::Shared(log) => {
-                let (replication, loaded) = shared::Replication::open(log, &genesis)?;
+                let (replication, loaded) = shared::Replication::open(log, &genesis, &config)?;
                 let store: Arc<dyn Store> = replication.store();
                 (store, loaded, Mode::Shared(Box::new(replication)), None)
             }
@@ -321,6 +321,16 @@ impl Node {
         match &self.mode {
             Mode::Local(_) => true,
             Mode::Shared(replication) => replication.is_sequencing(),
+        }
+    }
+
+    /// Stops taking part in sequencing before the process exits: on a shared
+    /// log, finishes the batch in hand and gives the lease up so another
+    /// process takes over at once. A no-op on a log this process owns
+    /// (its queue drains as the server's last requests are answered).
+    pub fn stop(&self) {
+        if let Mode::Shared(replication) = &self.mode {
+            replication.stop();
         }
     }
 

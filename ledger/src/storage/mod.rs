@@ -45,6 +45,12 @@ pub enum StoreError {
     /// Another process holds the sequencing lease (or took it over).
     #[error("this process no longer holds the sequencing lease")]
     LeaseLost,
+    /// The database aborted the transaction because it conflicted with
+    /// another (PostgreSQL `SERIALIZABLE`, CockroachDB); nothing was written
+    /// and running it again may succeed. Stores retry these themselves a
+    /// few times before giving up with this.
+    #[error("storage conflict (retry): {0}")]
+    Conflict(String),
 }
 
 /// A node's durable log.
@@ -205,6 +211,12 @@ pub trait SharedLog: Store {
     /// # Errors
     /// On a storage failure.
     fn outcomes(&self, after: u64, upto: u64) -> Result<Vec<(TxId, u64, Outcome)>, StoreError>;
+
+    /// How many submissions are queued and undecided.
+    ///
+    /// # Errors
+    /// On a storage failure.
+    fn waiting(&self) -> Result<u64, StoreError>;
 
     /// Up to `limit` undecided submissions, oldest first.
     ///

@@ -55,6 +55,24 @@ pub fn fresh_database() -> String {
     format!("{base}/{name}")
 }
 
+/// A fresh database whose transactions are all `SERIALIZABLE`, as
+/// CockroachDB runs every transaction: conflicts abort with SQLSTATE 40001
+/// and the store must retry them.
+pub fn fresh_serializable_database() -> String {
+    let url = fresh_database();
+    let (_, name) = url.rsplit_once('/').unwrap();
+    let status = Command::new("psql")
+        .arg(&url)
+        .args(["-q", "-v", "ON_ERROR_STOP=1", "-c"])
+        .arg(format!(
+            "ALTER DATABASE {name} SET default_transaction_isolation TO 'serializable'"
+        ))
+        .status()
+        .expect("running psql");
+    assert!(status.success(), "making {name} serializable");
+    url
+}
+
 /// The store the shared suites run against: PostgreSQL when
 /// `ASSENT_TEST_STORE=postgres`, else the embedded store.
 pub fn store_under_test() -> Option<String> {

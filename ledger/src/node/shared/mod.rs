@@ -23,6 +23,7 @@ use crate::storage::{load_replica, Loaded, Outcome, Queued, SharedLog, Store, St
 use assent_core::tx::SignedTx;
 use rand_core::{OsRng, RngCore};
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,8 @@ pub(super) struct Replication {
     holder: String,
     /// Local submitters waiting for their outcome.
     waiters: submit::Waiters,
+    /// Submissions queued beyond this (by all processes) are refused as busy.
+    queue_limit: u64,
     /// Serialises follow steps.
     followed: Mutex<Followed>,
     /// When the newest completed follow step started.
@@ -58,6 +61,10 @@ pub(super) struct Replication {
     /// When this process last renewed the lease and then caught up with
     /// the log (None: it does not hold the lease, or is not caught up).
     renewed: Mutex<Option<Instant>>,
+    /// Asked to stop sequencing (the process is shutting down).
+    stopping: AtomicBool,
+    /// The sequencing loop has stopped and given the lease up.
+    stopped: AtomicBool,
 }
 
 /// Starts the follower and the sequencer threads.
@@ -89,6 +96,19 @@ fn sequence_loop(node: &Node, config: &NodeConfig) {
     let holder = &replication.holder;
     let mut holding = false;
     loop {
+        if replication.stopping.load(Ordering::Acquire) {
+            *replication
+                .renewed
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = None;
+            match log.release(holder) {
+                Ok(()) if holding => tracing::info!("{holder} gave the sequencing lease up"),
+                Ok(()) => {}
+                Err(e) => tracing::warn!("giving the sequencing lease up: {e}"),
+            }
+            replication.stopped.store(true, Ordering::Release);
+            return;
+        }
         let asked = Instant::now();
         let lease = log.lease(holder, LEASE_TTL);
         // Caught up in this term before it counts as current: the previous
@@ -152,6 +172,7 @@ impl Replication {
     pub(super) fn open(
         log: Arc<dyn SharedLog>,
         genesis: &LedgerGenesis,
+        config: &NodeConfig,
     ) -> Result<(Self, Loaded), OpenError> {
         let head = log.head()?;
         let loaded = load_replica(log.as_ref(), genesis.genesis.clone(), head.size)?;
@@ -179,14 +200,28 @@ impl Replication {
             log,
             holder,
             waiters: submit::Waiters::default(),
+            queue_limit: config.queue_limit as u64,
             followed: Mutex::new(Followed {
                 batch: head.batch,
                 cosignatures: HashSet::new(),
             }),
             synced: tokio::sync::Mutex::new(Instant::now()),
             renewed: Mutex::new(None),
+            stopping: AtomicBool::new(false),
+            stopped: AtomicBool::new(false),
         };
         Ok((replication, loaded))
+    }
+
+    /// Stops sequencing after the batch in hand and gives the lease up, so
+    /// another process takes over at once rather than when it expires;
+    /// waits for that, at most two lease lifetimes.
+    pub(super) fn stop(&self) {
+        self.stopping.store(true, Ordering::Release);
+        let give_up = Instant::now() + 2 * LEASE_TTL;
+        while !self.stopped.load(Ordering::Acquire) && Instant::now() < give_up {
+            std::thread::sleep(Duration::from_millis(10));
+        }
     }
 
     /// Whether this process holds the lease: it renewed it within the

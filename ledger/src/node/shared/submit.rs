@@ -90,6 +90,8 @@ impl Drop for Registered<'_> {
 
 /// Where a submission stands once queued.
 enum Queueing {
+    /// Not queued: the queue is full.
+    Full,
     /// Queued by this submission (`first`) or an earlier one still waiting;
     /// its answer is decided by a batch after `after`.
     Waiting { first: bool, after: u64 },
@@ -107,7 +109,12 @@ impl Replication {
         let id = tx.id();
         let log = Arc::clone(&self.log);
         let received = unix_now();
+        let limit = self.queue_limit;
         let queueing = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
+            // A soft bound: replicas counting at once may each add one more.
+            if log.waiting()? >= limit {
+                return Ok(Queueing::Full);
+            }
             if log.enqueue(&id, tx.bytes(), received)? {
                 return Ok(Queueing::Waiting {
                     first: true,
@@ -132,6 +139,7 @@ impl Replication {
         .map_err(unavailable)?
         .map_err(unavailable)?;
         let (first, after) = match queueing {
+            Queueing::Full => return Err(SubmitError::Busy),
             Queueing::Accepted => return Err(Refusal::Replay(id).into()),
             Queueing::Waiting { first, after } => (first, after),
         };

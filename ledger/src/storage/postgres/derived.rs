@@ -4,7 +4,7 @@
 //! the same transaction as the leaves; and the newest replica snapshot,
 //! joined on read with the stored checkpoint of its size.
 
-use super::{backend, contiguous, int, uint, PgStore, ROWS_PER_STATEMENT};
+use super::{backend, contiguous, int, retrying, uint, PgStore, ROWS_PER_STATEMENT};
 use crate::storage::{Snapshot, Store, StoreError};
 use assent_core::merkle::tree::TILE_WIDTH;
 use assent_core::merkle::{leaf_hash, Hash};
@@ -144,26 +144,28 @@ impl PgStore {
     /// Keeps `snapshot` unless a newer one is kept, and drops older ones.
     pub(super) fn keep_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
         let size = int(snapshot.size)?;
-        self.run(async {
-            let mut client = self.client().await?;
-            let txn = client.transaction().await.map_err(backend)?;
-            txn.execute("DELETE FROM assent_snapshots WHERE size = $1", &[&size])
+        retrying(|| {
+            self.run(async {
+                let mut client = self.client().await?;
+                let txn = client.transaction().await.map_err(backend)?;
+                txn.execute("DELETE FROM assent_snapshots WHERE size = $1", &[&size])
+                    .await
+                    .map_err(backend)?;
+                txn.execute(
+                    "INSERT INTO assent_snapshots (size, checkpoint, state) VALUES ($1, $2, $3)",
+                    &[&size, &snapshot.checkpoint, &snapshot.state],
+                )
                 .await
                 .map_err(backend)?;
-            txn.execute(
-                "INSERT INTO assent_snapshots (size, checkpoint, state) VALUES ($1, $2, $3)",
-                &[&size, &snapshot.checkpoint, &snapshot.state],
-            )
-            .await
-            .map_err(backend)?;
-            txn.execute(
-                "DELETE FROM assent_snapshots WHERE size < \
+                txn.execute(
+                    "DELETE FROM assent_snapshots WHERE size < \
                  (SELECT MAX(size) FROM assent_snapshots)",
-                &[],
-            )
-            .await
-            .map_err(backend)?;
-            txn.commit().await.map_err(backend)
+                    &[],
+                )
+                .await
+                .map_err(backend)?;
+                txn.commit().await.map_err(backend)
+            })
         })
     }
 }

@@ -16,6 +16,7 @@ use assent_core::merkle::Hash;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
 use std::str::FromStr;
+use tokio_postgres::error::SqlState;
 use tokio_postgres::types::ToSql;
 use tokio_postgres::Row;
 
@@ -32,8 +33,49 @@ pub struct PgStore {
     runtime: Option<tokio::runtime::Runtime>,
 }
 
-fn backend(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Backend(e.to_string())
+/// A database error as a [`StoreError`]: a conflict the database asks
+/// clients to retry (SQLSTATE 40001 serialization failure, 40P01 deadlock)
+/// is [`StoreError::Conflict`].
+fn backend<E: std::fmt::Display + 'static>(e: E) -> StoreError {
+    let any: &dyn std::any::Any = &e;
+    let code = match any.downcast_ref::<tokio_postgres::Error>() {
+        Some(pg) => pg.code(),
+        None => any
+            .downcast_ref::<deadpool_postgres::PoolError>()
+            .and_then(|p| match p {
+                deadpool_postgres::PoolError::Backend(pg) => pg.code(),
+                _ => None,
+            }),
+    };
+    match code {
+        Some(c)
+            if *c == SqlState::T_R_SERIALIZATION_FAILURE
+                || *c == SqlState::T_R_DEADLOCK_DETECTED =>
+        {
+            StoreError::Conflict(e.to_string())
+        }
+        _ => StoreError::Backend(e.to_string()),
+    }
+}
+
+/// Attempts at a transaction the database aborted as conflicting.
+const ATTEMPTS: u32 = 6;
+
+/// Runs `attempt` until it does not end in [`StoreError::Conflict`] (it
+/// wrote nothing then), up to [`ATTEMPTS`] times with a doubling pause.
+fn retrying<T>(mut attempt: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
+    let mut pause = std::time::Duration::from_millis(2);
+    for _ in 1..ATTEMPTS {
+        match attempt() {
+            Err(StoreError::Conflict(e)) => {
+                tracing::debug!("retrying after a storage conflict: {e}");
+                std::thread::sleep(pause);
+                pause *= 2;
+            }
+            done => return done,
+        }
+    }
+    attempt()
 }
 
 /// The parameters of one statement.
@@ -117,24 +159,28 @@ impl PgStore {
     /// Runs one query outside a transaction (prepared once per pooled
     /// connection) and returns its rows.
     fn rows(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client.prepare_cached(sql).await.map_err(backend)?;
-            client.query(&statement, params).await.map_err(backend)
+        retrying(|| {
+            self.run(async {
+                let client = self.client().await?;
+                let statement = client.prepare_cached(sql).await.map_err(backend)?;
+                client.query(&statement, params).await.map_err(backend)
+            })
         })
     }
 
     /// Runs one write outside a transaction; the rows it changed, or `None`
     /// if it broke a unique key (another session wrote that row first).
     fn write(&self, sql: &str, params: &Params<'_>) -> Result<Option<u64>, StoreError> {
-        self.run(async {
-            let client = self.client().await?;
-            let statement = client.prepare_cached(sql).await.map_err(backend)?;
-            match client.execute(&statement, params).await {
-                Ok(changed) => Ok(Some(changed)),
-                Err(e) if schema::is_duplicate(&e) => Ok(None),
-                Err(e) => Err(backend(e)),
-            }
+        retrying(|| {
+            self.run(async {
+                let client = self.client().await?;
+                let statement = client.prepare_cached(sql).await.map_err(backend)?;
+                match client.execute(&statement, params).await {
+                    Ok(changed) => Ok(Some(changed)),
+                    Err(e) if schema::is_duplicate(&e) => Ok(None),
+                    Err(e) => Err(backend(e)),
+                }
+            })
         })
     }
 }
@@ -254,11 +300,13 @@ impl Store for PgStore {
     }
 
     fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError> {
-        self.run(async {
-            let mut client = self.client().await?;
-            let txn = client.transaction().await.map_err(backend)?;
-            append_in(&txn, at, leaves, checkpoint).await?;
-            txn.commit().await.map_err(backend)
+        retrying(|| {
+            self.run(async {
+                let mut client = self.client().await?;
+                let txn = client.transaction().await.map_err(backend)?;
+                append_in(&txn, at, leaves, checkpoint).await?;
+                txn.commit().await.map_err(backend)
+            })
         })
     }
 

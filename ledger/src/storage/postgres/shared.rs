@@ -1,7 +1,7 @@
 //! The shared-log half of the PostgreSQL store: the submission queue, the
 //! sequencing lease, the fenced batch commit, and what replicas follow.
 
-use super::{append_in, backend, int, uint, PgStore, ROWS_PER_STATEMENT};
+use super::{append_in, backend, int, retrying, uint, PgStore, ROWS_PER_STATEMENT};
 use crate::storage::{Outcome, Queued, SharedHead, SharedLog, StoreError};
 use assent_core::ids::TxId;
 use std::time::Duration;
@@ -184,6 +184,14 @@ impl SharedLog for PgStore {
             .collect()
     }
 
+    fn waiting(&self) -> Result<u64, StoreError> {
+        let rows = self.rows(
+            "SELECT COUNT(*) FROM assent_submissions WHERE batch IS NULL",
+            &[],
+        )?;
+        uint(rows.first().map_or(0, |r| r.get(0)))
+    }
+
     fn queued(&self, limit: usize) -> Result<Vec<Queued>, StoreError> {
         let rows = self.rows(
             "SELECT tx_id, tx, received FROM assent_submissions WHERE batch IS NULL \
@@ -228,30 +236,32 @@ impl SharedLog for PgStore {
         checkpoint: &[u8],
         outcomes: &[(TxId, Outcome)],
     ) -> Result<u64, StoreError> {
-        self.run(async {
-            let mut client = self.client().await?;
-            let txn = client.transaction().await.map_err(backend)?;
-            // The fence: the lease row stays locked by this update until
-            // commit, so no one can take the lease over mid-batch; and a
-            // holder whose lease someone else took is refused. (An expired
-            // lease no one took is still this holder's: nobody else can
-            // have sequenced since.)
-            let held = txn
-                .execute(
-                    "UPDATE assent_lease SET expires_at = \
+        retrying(|| {
+            self.run(async {
+                let mut client = self.client().await?;
+                let txn = client.transaction().await.map_err(backend)?;
+                // The fence: the lease row stays locked by this update until
+                // commit, so no one can take the lease over mid-batch; and a
+                // holder whose lease someone else took is refused. (An expired
+                // lease no one took is still this holder's: nobody else can
+                // have sequenced since.)
+                let held = txn
+                    .execute(
+                        "UPDATE assent_lease SET expires_at = \
                      CURRENT_TIMESTAMP + CAST($2 AS DOUBLE PRECISION) * INTERVAL '1' SECOND \
                      WHERE id = 1 AND holder = $1",
-                    &[&holder, &ttl.as_secs_f64()],
-                )
-                .await
-                .map_err(backend)?;
-            if held != 1 {
-                return Err(StoreError::LeaseLost);
-            }
-            let batch = append_in(&txn, at, leaves, checkpoint).await?;
-            record_outcomes(&txn, int(batch)?, outcomes).await?;
-            txn.commit().await.map_err(backend)?;
-            Ok(batch)
+                        &[&holder, &ttl.as_secs_f64()],
+                    )
+                    .await
+                    .map_err(backend)?;
+                if held != 1 {
+                    return Err(StoreError::LeaseLost);
+                }
+                let batch = append_in(&txn, at, leaves, checkpoint).await?;
+                record_outcomes(&txn, int(batch)?, outcomes).await?;
+                txn.commit().await.map_err(backend)?;
+                Ok(batch)
+            })
         })
     }
 
