@@ -119,6 +119,9 @@ struct Tuning {
     /// Burst of submissions per signer key.
     #[arg(long, default_value_t = 50.0)]
     burst: f64,
+    /// Refuse submissions as busy while this many wait to be sequenced.
+    #[arg(long, default_value_t = 20_000)]
+    queue_limit: usize,
     /// Keep a snapshot of the replica every this many entries (0: never),
     /// so a restart replays only the entries after it.
     #[arg(long, default_value_t = 100_000)]
@@ -160,7 +163,7 @@ async fn main() -> Result<()> {
                 batch_interval: Duration::from_millis(tuning.batch_interval_ms),
                 batch_size: tuning.batch_size.max(1),
                 snapshot_every: tuning.snapshot_every,
-                ..NodeConfig::default()
+                queue_limit: tuning.queue_limit.max(1),
             };
             let store = store.unwrap_or_else(|| assent_ledger::StoreChoice::Embedded(data.clone()));
             let node = assent_ledger::open_node(

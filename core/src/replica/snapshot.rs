@@ -185,27 +185,28 @@ impl Replica {
             });
         }
         let last_time = cbor::uint(m.required(3, "last_time")?, "last_time")?;
+        let keys = Keys::default();
         let mut state = ConsentState::new(genesis);
         state.seen = items(m.required(4, "seen")?, |v| {
             Ok(TxId(cbor::bytes_n(v, "seen")?))
         })?;
-        state.identities = items(m.required(5, "identities")?, read_identity)?;
-        state.key_holders = items(m.required(6, "key holders")?, read_holder)?;
+        state.identities = items(m.required(5, "identities")?, |v| read_identity(&keys, v))?;
+        state.key_holders = items(m.required(6, "key holders")?, |v| read_holder(&keys, v))?;
         state.orgs = items(m.required(7, "orgs")?, read_org)?;
-        state.grants = items(m.required(8, "grants")?, read_grant)?;
-        state.delegations = items(m.required(9, "delegations")?, read_delegation)?;
+        state.grants = items(m.required(8, "grants")?, |v| read_grant(&keys, v))?;
+        state.delegations = items(m.required(9, "delegations")?, |v| read_delegation(&keys, v))?;
         state.proposals = items(m.required(10, "proposals")?, read_proposal)?;
         state.budget = items(m.required(11, "budget")?, |v| {
             let [id, day, n] = fields::<3>(v, "budget")?;
             Ok((
-                (identity(id)?, cbor::uint(day, "day")?),
+                (keys.identity(id)?, cbor::uint(day, "day")?),
                 cbor::uint32(n, "count")?,
             ))
         })?;
         let heads: HashMap<IdentityId, Head> = items(m.required(12, "heads")?, |v| {
             let [id, head] = fields::<2>(v, "head")?;
             Ok((
-                identity(id)?,
+                keys.identity(id)?,
                 Head::from_bytes(&cbor::bytes(head, "head")?)?,
             ))
         })?;
@@ -270,12 +271,26 @@ fn fields<const N: usize>(value: Value, what: &'static str) -> Result<[Value; N]
         .map_err(|_| malformed(format!("a {what} has the wrong number of fields")))
 }
 
-fn public_key(value: Value) -> Result<PublicKey, SnapshotError> {
-    PublicKey::from_bytes(&cbor::bytes_n(value, "key")?).map_err(malformed)
-}
+/// Keys read so far: an identity's key appears in several parts of a
+/// snapshot, and checking a key (decompressing its point) is the slowest
+/// step of a restore, so each is checked once.
+#[derive(Default)]
+struct Keys(std::cell::RefCell<HashMap<[u8; 32], PublicKey>>);
 
-fn identity(value: Value) -> Result<IdentityId, SnapshotError> {
-    public_key(value).map(IdentityId)
+impl Keys {
+    fn key(&self, value: Value) -> Result<PublicKey, SnapshotError> {
+        let bytes = cbor::bytes_n(value, "key")?;
+        if let Some(key) = self.0.borrow().get(&bytes) {
+            return Ok(*key);
+        }
+        let key = PublicKey::from_bytes(&bytes).map_err(malformed)?;
+        self.0.borrow_mut().insert(bytes, key);
+        Ok(key)
+    }
+
+    fn identity(&self, value: Value) -> Result<IdentityId, SnapshotError> {
+        self.key(value).map(IdentityId)
+    }
 }
 
 fn opt_uint(value: Value, field: &'static str) -> Result<Option<u64>, SnapshotError> {
@@ -294,12 +309,12 @@ fn identity_value((id, r): (&IdentityId, &IdentityRecord)) -> Value {
     ])
 }
 
-fn read_identity(v: Value) -> Result<(IdentityId, IdentityRecord), SnapshotError> {
+fn read_identity(keys: &Keys, v: Value) -> Result<(IdentityId, IdentityRecord), SnapshotError> {
     let [id, key, generation, next] = fields::<4>(v, "identity")?;
     Ok((
-        identity(id)?,
+        keys.identity(id)?,
         IdentityRecord {
-            current_key: public_key(key)?,
+            current_key: keys.key(key)?,
             generation: cbor::uint32(generation, "generation")?,
             next: KeyCommitment(cbor::bytes_n(next, "next")?),
         },
@@ -314,10 +329,10 @@ fn holder_value((key, holder): (&[u8; 32], &Holder)) -> Value {
     Value::Array(vec![b(key), cbor::u(tag), b(&id)])
 }
 
-fn read_holder(v: Value) -> Result<([u8; 32], Holder), SnapshotError> {
+fn read_holder(keys: &Keys, v: Value) -> Result<([u8; 32], Holder), SnapshotError> {
     let [key, tag, id] = fields::<3>(v, "key holder")?;
     let holder = match cbor::uint(tag, "holder")? {
-        0 => Holder::Identity(identity(id)?),
+        0 => Holder::Identity(keys.identity(id)?),
         1 => Holder::Org(OrgId(cbor::bytes_n(id, "org")?)),
         _ => return Err(malformed("a key holder is neither identity nor org")),
     };
@@ -353,7 +368,7 @@ fn grant_value((id, g): (&GrantId, &GrantRecord)) -> Value {
     ])
 }
 
-fn read_grant(v: Value) -> Result<(GrantId, GrantRecord), SnapshotError> {
+fn read_grant(keys: &Keys, v: Value) -> Result<(GrantId, GrantRecord), SnapshotError> {
     let [id, patient, grantee, scope, via, since, revoked] = fields::<7>(v, "grant")?;
     let via = match via {
         Value::Null => None,
@@ -362,7 +377,7 @@ fn read_grant(v: Value) -> Result<(GrantId, GrantRecord), SnapshotError> {
     Ok((
         GrantId(cbor::bytes_n(id, "grant id")?),
         GrantRecord {
-            patient: identity(patient)?,
+            patient: keys.identity(patient)?,
             grantee: OrgId(cbor::bytes_n(grantee, "grantee")?),
             scope: Scope::from_value(scope).map_err(malformed)?,
             via,
@@ -384,13 +399,16 @@ fn delegation_value((id, d): (&DelegationId, &DelegationRecord)) -> Value {
     ])
 }
 
-fn read_delegation(v: Value) -> Result<(DelegationId, DelegationRecord), SnapshotError> {
+fn read_delegation(
+    keys: &Keys,
+    v: Value,
+) -> Result<(DelegationId, DelegationRecord), SnapshotError> {
     let [id, patient, caregiver, powers, scope, period, revoked] = fields::<7>(v, "delegation")?;
     Ok((
         DelegationId(cbor::bytes_n(id, "delegation id")?),
         DelegationRecord {
-            patient: identity(patient)?,
-            caregiver: identity(caregiver)?,
+            patient: keys.identity(patient)?,
+            caregiver: keys.identity(caregiver)?,
             powers: Powers::from_bits(cbor::uint(powers, "powers")?)?,
             max_scope: Scope::from_value(scope).map_err(malformed)?,
             period: period_from(period, "period").map_err(malformed)?,

@@ -54,6 +54,8 @@ pub(super) struct Replication {
     waiters: submit::Waiters,
     /// Submissions queued beyond this (by all processes) are refused as busy.
     queue_limit: u64,
+    /// The queue's length as last counted, and when.
+    backlog: Mutex<Option<(Instant, u64)>>,
     /// Serialises follow steps.
     followed: Mutex<Followed>,
     /// When the newest completed follow step started.
@@ -201,6 +203,7 @@ impl Replication {
             holder,
             waiters: submit::Waiters::default(),
             queue_limit: config.queue_limit as u64,
+            backlog: Mutex::new(None),
             followed: Mutex::new(Followed {
                 batch: head.batch,
                 cosignatures: HashSet::new(),

@@ -10,6 +10,7 @@ use assent_core::tx::SignedTx;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 use tokio::sync::oneshot;
 
 /// A local submitter waiting for its transaction's outcome.
@@ -88,10 +89,11 @@ impl Drop for Registered<'_> {
     }
 }
 
+/// How long a count of the shared queue is used before counting again.
+const BACKLOG_FRESH: Duration = Duration::from_millis(100);
+
 /// Where a submission stands once queued.
 enum Queueing {
-    /// Not queued: the queue is full.
-    Full,
     /// Queued by this submission (`first`) or an earlier one still waiting;
     /// its answer is decided by a batch after `after`.
     Waiting { first: bool, after: u64 },
@@ -104,17 +106,33 @@ fn unavailable(e: impl std::fmt::Display) -> SubmitError {
 }
 
 impl Replication {
+    /// How many submissions wait in the shared queue, counted at most every
+    /// [`BACKLOG_FRESH`]: the bound is soft (replicas, and submissions
+    /// between two counts, may go a little past it) so that a submission
+    /// costs no count of its own.
+    async fn backlog(&self) -> Result<u64, StoreError> {
+        let counted = *self.backlog.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some((_, n)) = counted.filter(|(at, _)| at.elapsed() < BACKLOG_FRESH) {
+            return Ok(n);
+        }
+        let log = Arc::clone(&self.log);
+        let n = tokio::task::spawn_blocking(move || log.waiting())
+            .await
+            .map_err(|e| StoreError::Backend(e.to_string()))??;
+        *self.backlog.lock().unwrap_or_else(PoisonError::into_inner) = Some((Instant::now(), n));
+        Ok(n)
+    }
+
     /// Queues `tx` and waits for the batch that decides it.
     pub(in crate::node) async fn submit(&self, tx: SignedTx) -> Result<Ack, SubmitError> {
         let id = tx.id();
         let log = Arc::clone(&self.log);
         let received = unix_now();
-        let limit = self.queue_limit;
+        let backlog = self.backlog().await.map_err(unavailable)?;
+        if backlog >= self.queue_limit {
+            return Err(SubmitError::Busy);
+        }
         let queueing = tokio::task::spawn_blocking(move || -> Result<_, StoreError> {
-            // A soft bound: replicas counting at once may each add one more.
-            if log.waiting()? >= limit {
-                return Ok(Queueing::Full);
-            }
             if log.enqueue(&id, tx.bytes(), received)? {
                 return Ok(Queueing::Waiting {
                     first: true,
@@ -139,7 +157,6 @@ impl Replication {
         .map_err(unavailable)?
         .map_err(unavailable)?;
         let (first, after) = match queueing {
-            Queueing::Full => return Err(SubmitError::Busy),
             Queueing::Accepted => return Err(Refusal::Replay(id).into()),
             Queueing::Waiting { first, after } => (first, after),
         };
