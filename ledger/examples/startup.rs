@@ -78,7 +78,8 @@ fn main() -> Result<()> {
     let replay = started.elapsed();
 
     let started = Instant::now();
-    let loaded = load_replica(store.as_ref(), genesis, n)?;
+    let expected = replica.checkpoint().to_text();
+    let loaded = load_replica(store.as_ref(), genesis, n, Some(expected.as_bytes()))?;
     let restore = started.elapsed();
     assert_eq!(loaded.snapshot, Some(n), "the snapshot was not used");
     assert_eq!(loaded.replica.checkpoint(), replayed.checkpoint());

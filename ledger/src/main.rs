@@ -184,8 +184,10 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("listening on {listen}"))?;
             println!("listening on http://{}", listener.local_addr()?);
             std::io::stdout().flush()?;
-            assent_ledger::serve(listener, api::router(Arc::clone(&node), &options)).await?;
+            let served =
+                assent_ledger::serve(listener, api::router(Arc::clone(&node), &options)).await;
             tokio::task::spawn_blocking(move || node.stop()).await?;
+            served?;
         }
         Command::Validate {
             data,

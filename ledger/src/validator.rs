@@ -105,7 +105,7 @@ impl Validator {
             .ok_or_else(|| anyhow!("this key is not one of the genesis validators"))?;
         let store = RedbStore::open(&config.data)?;
         let len = store.len()?;
-        let replica = load_replica(&store, genesis.genesis.clone(), len)
+        let replica = load_replica(&store, genesis.genesis.clone(), len, None)
             .context("replaying the validator's own store")?
             .replica;
         let client = reqwest::Client::builder()

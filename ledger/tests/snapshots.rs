@@ -38,26 +38,53 @@ fn assert_same(loaded: &Replica, replica: &Replica) {
     assert_eq!(loaded.snapshot(), replica.snapshot());
 }
 
+/// `snapshot` with `tx` added to the transactions it says it has seen: it
+/// still restores and reproduces its checkpoint, but `tx`, a later entry,
+/// then does not replay on it.
+fn seen_too_early(snapshot: &Snapshot, tx: [u8; 32]) -> Snapshot {
+    use ciborium::value::Value;
+    let mut value: Value = ciborium::from_reader(snapshot.state.as_slice()).unwrap();
+    let Value::Map(fields) = &mut value else {
+        panic!("a snapshot is a map")
+    };
+    let seen = fields
+        .iter_mut()
+        .find(|(k, _)| *k == Value::Integer(4.into()))
+        .unwrap();
+    let Value::Array(ids) = &mut seen.1 else {
+        panic!("seen is an array")
+    };
+    ids.push(Value::Bytes(tx.to_vec()));
+    let mut state = Vec::new();
+    ciborium::into_writer(&value, &mut state).unwrap();
+    Snapshot {
+        state,
+        ..snapshot.clone()
+    }
+}
+
 fn check(store: &dyn Store) {
     let genesis = Consortium::with_store(None).genesis.genesis;
     let (replica, at_280, at_350) = fill(store, &genesis);
     let len = replica.len();
+    let body = replica.checkpoint().to_text().into_bytes();
+    let expected = Some(body.as_slice());
     let tree: Vec<_> = (0..len).map(|i| replica.tree().leaf(i).unwrap()).collect();
     assert_eq!(store.leaf_hashes(0, len).unwrap(), tree);
     assert_eq!(store.leaf_hashes(250, 520).unwrap(), tree[250..520]);
 
     // No snapshot: the whole log is replayed.
-    let loaded = load_replica(store, genesis.clone(), len).unwrap();
+    let loaded = load_replica(store, genesis.clone(), len, expected).unwrap();
     assert_eq!(loaded.snapshot, None);
     assert_same(&loaded.replica, &replica);
 
     // A good one is used, and what follows it replayed.
     store.put_snapshot(&at_350).unwrap();
-    let loaded = load_replica(store, genesis.clone(), len).unwrap();
+    let loaded = load_replica(store, genesis.clone(), len, expected).unwrap();
     assert_eq!(loaded.snapshot, Some(350));
     assert_same(&loaded.replica, &replica);
     // Loading an earlier size than the snapshot's replays instead.
-    let loaded = load_replica(store, genesis.clone(), 300).unwrap();
+    let loaded = load_replica(store, genesis.clone(), 300, None).unwrap();
     assert_eq!(loaded.snapshot, None);
     assert_eq!(loaded.replica.len(), 300);
 
@@ -74,9 +101,14 @@ fn check(store: &dyn Store) {
         checkpoint: at_280.checkpoint.clone(),
         ..at_350.clone()
     };
-    for bad in [wrong_state, garbage, not_the_logs] {
+    let later = assent_core::replica::Leaf::from_bytes(&store.leaf(400).unwrap().unwrap())
+        .unwrap()
+        .tx;
+    let later_id = assent_core::ids::TxId::of(&later).0;
+    let replays_wrong = seen_too_early(&at_350, later_id);
+    for bad in [wrong_state, garbage, not_the_logs, replays_wrong] {
         store.put_snapshot(&bad).unwrap();
-        let loaded = load_replica(store, genesis.clone(), len).unwrap();
+        let loaded = load_replica(store, genesis.clone(), len, expected).unwrap();
         assert_eq!(loaded.snapshot, None, "{bad:?} was used");
         assert_same(&loaded.replica, &replica);
     }
@@ -94,7 +126,8 @@ fn the_postgres_store_starts_from_its_snapshot_and_tiles() {
     let store = PgStore::open(&url).unwrap();
     check(&store);
     // A log written before tiles were kept: its hashes are made up from
-    // the leaves, and the next append writes whole tiles again.
+    // the leaves (and its full tiles written then), and appends go on
+    // writing tiles.
     let status = std::process::Command::new("psql")
         .arg(&url)
         .args([
@@ -108,7 +141,7 @@ fn the_postgres_store_starts_from_its_snapshot_and_tiles() {
         .unwrap();
     assert!(status.success());
     let genesis = Consortium::with_store(None).genesis.genesis;
-    let mut replica = load_replica(&store, genesis, store.len().unwrap())
+    let mut replica = load_replica(&store, genesis, store.len().unwrap(), None)
         .unwrap()
         .replica;
     let at = replica.len();

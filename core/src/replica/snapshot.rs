@@ -12,7 +12,7 @@
 //! differ. The encoding is CBOR, written in one order so equal replicas give
 //! equal bytes; it is a store's private format, versioned, not a wire format.
 
-use super::{Head, Replica};
+use super::{delegation_key, grant_key, identity_key, Head, Replica, Status};
 use crate::cbor::{self, CborError, MapReader, MapWriter};
 use crate::ids::{DelegationId, GrantId, IdentityId, KeyCommitment, OrgId, ProposalId, TxId};
 use crate::keys::PublicKey;
@@ -57,6 +57,10 @@ pub enum SnapshotError {
         /// Leaf hashes given.
         hashes: u64,
     },
+    /// Of the same ledger name but other founding rules (governance,
+    /// threshold or limits).
+    #[error("the snapshot was made under other genesis rules")]
+    Genesis,
     /// Its parts disagree with each other or with the tree.
     #[error("the snapshot is inconsistent: {0}")]
     Inconsistent(&'static str),
@@ -150,6 +154,7 @@ impl Replica {
                     Value::Array(vec![b(&key.0), b(value)])
                 }),
             )
+            .put(15, genesis_value(s.genesis()))
             .build();
         cbor::encode(&snapshot)
     }
@@ -225,32 +230,93 @@ impl Replica {
                 cbor::bytes(value, "map value")?,
             );
         }
+        if m.required(15, "genesis")? != genesis_value(state.genesis()) {
+            return Err(SnapshotError::Genesis);
+        }
         m.finish()?;
 
         let mut tree = Tree::new();
         for hash in leaf_hashes {
             tree.push(hash);
         }
-        if by_id.len() as u64 != size || by_id.values().any(|i| *i >= size) {
-            return Err(SnapshotError::Inconsistent("the transaction index"));
-        }
-        if heads
-            .values()
-            .any(|h| tree.leaf(h.index) != Some(h.leaf_hash))
-        {
-            return Err(SnapshotError::Inconsistent(
-                "a chain head is not the tree's leaf",
-            ));
-        }
-        Ok(Replica {
+        let replica = Replica {
             state,
             tree,
             map,
             heads,
             by_id,
             last_time,
-        })
+        };
+        replica.check_restored()?;
+        Ok(replica)
     }
+
+    /// What a restored replica must satisfy beyond reproducing its
+    /// checkpoint (which commits the tree and the state map only): its
+    /// index, chain heads, identities, grants and delegations agree with the
+    /// tree, the map and each other.
+    fn check_restored(&self) -> Result<(), SnapshotError> {
+        let size = self.len();
+        let mut indexed = vec![false; self.by_id.len()];
+        for (id, index) in &self.by_id {
+            let slot = usize::try_from(*index)
+                .ok()
+                .and_then(|i| indexed.get_mut(i))
+                .filter(|taken| !**taken)
+                .ok_or(SnapshotError::Inconsistent("the transaction index"))?;
+            *slot = true;
+            if !self.state.seen.contains(id) {
+                return Err(SnapshotError::Inconsistent("an indexed transaction unseen"));
+            }
+        }
+        if self.by_id.len() as u64 != size {
+            return Err(SnapshotError::Inconsistent("the transaction index"));
+        }
+        for (id, head) in &self.heads {
+            let in_map = self.map.get_value(&identity_key(id)) == Some(&head.to_bytes()[..]);
+            if self.tree.leaf(head.index) != Some(head.leaf_hash) || !in_map {
+                return Err(SnapshotError::Inconsistent("a chain head"));
+            }
+        }
+        for (id, record) in &self.state.identities {
+            let holder = self.state.key_holders.get(&record.current_key.to_bytes());
+            if holder != Some(&Holder::Identity(*id)) {
+                return Err(SnapshotError::Inconsistent("an identity's key"));
+            }
+        }
+        let live = |key: &MapKey| self.map.get_value(key).map(Status::from_bytes);
+        for (id, grant) in &self.state.grants {
+            if !matches!(live(&grant_key(id)), Some(Ok(s)) if s.live == grant.revoked_at.is_none())
+            {
+                return Err(SnapshotError::Inconsistent("a grant's status"));
+            }
+        }
+        for (id, delegation) in &self.state.delegations {
+            if !matches!(live(&delegation_key(id)), Some(Ok(s)) if s.live == delegation.revoked_at.is_none())
+            {
+                return Err(SnapshotError::Inconsistent("a delegation's status"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The genesis rules a snapshot was made under: restoring under others
+/// would skip what a replay under them would refuse.
+fn genesis_value(g: &Genesis) -> Value {
+    Value::Array(vec![
+        Value::Text(g.origin.clone()),
+        array_of(&g.governance, |(key, role)| {
+            let role = match role {
+                crate::state::Role::Member => 0,
+                crate::state::Role::Regulator => 1,
+            };
+            Value::Array(vec![key_value(key), cbor::u(role)])
+        }),
+        cbor::u(g.threshold as u64),
+        cbor::u(g.max_tx_age),
+        cbor::u(g.daily_budget.into()),
+    ])
 }
 
 /// Reads an array into any collection, item by item.

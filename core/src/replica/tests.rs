@@ -295,6 +295,12 @@ fn a_snapshot_that_does_not_fit_is_refused() {
         Replica::restore(genesis.clone(), &bytes, hashes[1..].to_vec()),
         Err(SnapshotError::Size { .. })
     ));
+    let mut stricter = genesis.clone();
+    stricter.daily_budget = 1;
+    assert!(matches!(
+        Replica::restore(stricter, &bytes, hashes.clone()),
+        Err(SnapshotError::Genesis)
+    ));
     // A leaf hash that is not the one a chain head names.
     let mut wrong = hashes.clone();
     let head = replica.head(&w.caregiver()).unwrap().index as usize;

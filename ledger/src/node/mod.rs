@@ -215,15 +215,13 @@ impl Node {
         let (store, loaded, mode, local_queue) = match backend {
             Backend::Local(store) => {
                 let len = store.len()?;
-                let loaded = load_replica(store.as_ref(), genesis.genesis.clone(), len)?;
-                let replica = &loaded.replica;
                 let stored = store.checkpoint()?;
-                if len > 0 && stored.as_deref() != Some(replica.checkpoint().to_text().as_bytes()) {
-                    return Err(StoreError::Damaged(
-                        "the stored checkpoint is not the replayed log's".into(),
-                    )
-                    .into());
-                }
+                let expected = if len > 0 {
+                    Some(stored.as_deref().unwrap_or_default())
+                } else {
+                    None
+                };
+                let loaded = load_replica(store.as_ref(), genesis.genesis.clone(), len, expected)?;
                 let (queue, rx) = mpsc::sync_channel(config.queue_limit);
                 (store, loaded, Mode::Local(queue), Some(rx))
             }
@@ -234,10 +232,9 @@ impl Node {
             }
         };
         let (replica, started_from) = (loaded.replica, loaded.snapshot);
-        let snapshots = snapshots::Snapshots::new(
-            config.snapshot_every,
-            store.snapshot().ok().flatten().map_or(0, |s| s.size),
-        );
+        // Counted from the snapshot this process started from: one passed
+        // over as unusable is replaced soon.
+        let snapshots = snapshots::Snapshots::new(config.snapshot_every, started_from.unwrap_or(0));
         let checkpoint = replica.checkpoint();
         let first = Published::new(
             SignedCheckpoint::sign(checkpoint, genesis.sequencer.name(), &keys.checkpoint)

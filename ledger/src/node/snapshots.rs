@@ -33,7 +33,7 @@ impl Snapshots {
     /// writes the copy's snapshot to `store` in the background.
     pub(super) fn after_batch(&self, store: &Arc<dyn Store>, replica: &Replica) {
         let size = replica.len();
-        if self.every == 0 || size < self.last.load(Ordering::Relaxed) + self.every {
+        if self.every == 0 || size < self.last.load(Ordering::Relaxed).saturating_add(self.every) {
             return;
         }
         if self

@@ -65,18 +65,56 @@ pub struct Loaded {
     pub snapshot: Option<u64>,
 }
 
-/// The replica of `genesis` at the first `len` stored leaves: restored from
-/// the newest usable snapshot, then replayed with core a chunk at a time
-/// (the sequencer and validators both start so).
+/// The replica of `genesis` at the first `len` stored leaves, which must
+/// reproduce `expected` (the stored checkpoint body of size `len`; None for
+/// an empty log): restored from the newest usable snapshot and the entries
+/// after it replayed with core, a chunk at a time; or, if there is no such
+/// snapshot or what follows it does not replay on it or reach `expected`,
+/// every entry replayed (the sequencer and validators both start so).
 ///
 /// # Errors
-/// [`LoadError`].
-pub fn load_replica(store: &dyn Store, genesis: Genesis, len: u64) -> Result<Loaded, LoadError> {
-    let restored = restore(store, &genesis, len);
-    let snapshot = restored.as_ref().map(Replica::len);
-    let mut replica = restored.unwrap_or_else(|| Replica::new(genesis));
+/// [`LoadError`]; [`StoreError::Damaged`] if even the full replay does not
+/// reach `expected`.
+pub fn load_replica(
+    store: &dyn Store,
+    genesis: Genesis,
+    len: u64,
+    expected: Option<&[u8]>,
+) -> Result<Loaded, LoadError> {
+    let reaches = |replica: &Replica| {
+        expected.is_none_or(|body| replica.checkpoint().to_text().as_bytes() == body)
+    };
+    if let Some(mut replica) = restore(store, &genesis, len) {
+        let size = replica.len();
+        match replay_to(store, &mut replica, len) {
+            Ok(()) if reaches(&replica) => {
+                return Ok(Loaded {
+                    replica,
+                    snapshot: Some(size),
+                })
+            }
+            Ok(()) => tracing::warn!(
+                "the snapshot at {size} does not lead to the stored checkpoint; \
+                 replaying the whole log"
+            ),
+            Err(LoadError::Replay(e)) => tracing::warn!(
+                "the entries after the snapshot at {size} do not replay on it ({e}); \
+                 replaying the whole log"
+            ),
+            Err(e) => return Err(e),
+        }
+    }
+    let mut replica = Replica::new(genesis);
     replay_to(store, &mut replica, len)?;
-    Ok(Loaded { replica, snapshot })
+    if !reaches(&replica) {
+        return Err(
+            StoreError::Damaged("the stored checkpoint is not the replayed log's".into()).into(),
+        );
+    }
+    Ok(Loaded {
+        replica,
+        snapshot: None,
+    })
 }
 
 /// The replica restored from the store's snapshot, if there is one at or

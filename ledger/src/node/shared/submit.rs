@@ -107,13 +107,19 @@ fn unavailable(e: impl std::fmt::Display) -> SubmitError {
 
 impl Replication {
     /// How many submissions wait in the shared queue, counted at most every
-    /// [`BACKLOG_FRESH`]: the bound is soft (replicas, and submissions
-    /// between two counts, may go a little past it) so that a submission
-    /// costs no count of its own.
+    /// [`BACKLOG_FRESH`] so that a submission costs no count of its own: the
+    /// bound is soft, as each replica may take what arrives in one interval
+    /// beyond it.
     async fn backlog(&self) -> Result<u64, StoreError> {
-        let counted = *self.backlog.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some((_, n)) = counted.filter(|(at, _)| at.elapsed() < BACKLOG_FRESH) {
-            return Ok(n);
+        {
+            let mut counted = self.backlog.lock().unwrap_or_else(PoisonError::into_inner);
+            if let Some((_, n)) = counted.filter(|(at, _)| at.elapsed() < BACKLOG_FRESH) {
+                return Ok(n);
+            }
+            // One count at a time: the submissions arriving meanwhile use
+            // the previous count.
+            let previous = counted.map_or(0, |(_, n)| n);
+            *counted = Some((Instant::now(), previous));
         }
         let log = Arc::clone(&self.log);
         let n = tokio::task::spawn_blocking(move || log.waiting())

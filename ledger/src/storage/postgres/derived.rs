@@ -4,11 +4,10 @@
 //! the same transaction as the leaves; and the newest replica snapshot,
 //! joined on read with the stored checkpoint of its size.
 
-use super::{backend, contiguous, int, retrying, uint, PgStore, ROWS_PER_STATEMENT};
+use super::{backend, contiguous, insert_indexed, int, uint, PgStore};
 use crate::storage::{Snapshot, Store, StoreError};
 use assent_core::merkle::tree::TILE_WIDTH;
 use assent_core::merkle::{leaf_hash, Hash};
-use tokio_postgres::types::ToSql;
 
 /// Leaves per tile (`tlog-tiles`' full width).
 const TILE: u64 = TILE_WIDTH;
@@ -66,32 +65,21 @@ pub(super) async fn write_tiles(
     txn.execute("DELETE FROM assent_tiles WHERE idx >= $1", &[&int(first)?])
         .await
         .map_err(backend)?;
-    let tiles: Vec<(i64, &[u8])> = hashes
-        .chunks(32 * TILE as usize)
-        .zip(first..)
-        .map(|(tile, n)| Ok((int(n)?, tile)))
-        .collect::<Result<_, StoreError>>()?;
-    for chunk in tiles.chunks(ROWS_PER_STATEMENT) {
-        let mut sql = String::from("INSERT INTO assent_tiles (idx, hashes) VALUES ");
-        let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-        for (row, (n, tile)) in chunk.iter().enumerate() {
-            if row > 0 {
-                sql.push(',');
-            }
-            sql.push_str(&format!("(${}, ${})", 2 * row + 1, 2 * row + 2));
-            params.push(n);
-            params.push(tile);
-        }
-        txn.execute(sql.as_str(), &params).await.map_err(backend)?;
-    }
+    let tiles: Vec<&[u8]> = hashes.chunks(32 * TILE as usize).collect();
+    insert_indexed(txn, "assent_tiles (idx, hashes)", first, &tiles).await?;
     Ok(())
 }
 
 impl PgStore {
     /// Leaf hashes `[from, to)` from the tiles; a tile missing or shorter
     /// than it should be (a log written before tiles were kept) is made up
-    /// by hashing its leaves.
+    /// by hashing its leaves, and kept if it is a full tile.
     pub(super) fn tile_hashes(&self, from: u64, to: u64) -> Result<Vec<Hash>, StoreError> {
+        if from > to {
+            return Err(StoreError::Backend(format!(
+                "leaf hashes {from}..{to} asked"
+            )));
+        }
         let mut out = Vec::with_capacity(to.saturating_sub(from) as usize);
         let mut tile = from / TILE;
         while tile * TILE < to {
@@ -114,12 +102,33 @@ impl PgStore {
                             .chunks_exact(32)
                             .map(|h| Hash(h.try_into().expect("32-byte chunks"))),
                     ),
-                    _ => out.extend(self.leaves(lo, hi)?.iter().map(|leaf| leaf_hash(leaf))),
+                    _ => {
+                        let hashes: Vec<Hash> = self
+                            .leaves(lo, hi)?
+                            .iter()
+                            .map(|leaf| leaf_hash(leaf))
+                            .collect();
+                        if (lo, hi) == (n * TILE, (n + 1) * TILE) {
+                            self.keep_tile(n, &hashes)?;
+                        }
+                        out.extend(hashes);
+                    }
                 }
             }
             tile = upto;
         }
         Ok(out)
+    }
+
+    /// Stores full tile `n` made up from its leaves (a log written before
+    /// tiles were kept), unless another process stored it first.
+    fn keep_tile(&self, n: u64, hashes: &[Hash]) -> Result<(), StoreError> {
+        let bytes: Vec<u8> = hashes.iter().flat_map(|h| h.0).collect();
+        self.write(
+            "INSERT INTO assent_tiles (idx, hashes) VALUES ($1, $2)",
+            &[&int(n)?, &bytes],
+        )?;
+        Ok(())
     }
 
     /// The newest stored snapshot whose checkpoint is the log's at its size.
@@ -144,7 +153,7 @@ impl PgStore {
     /// Keeps `snapshot` unless a newer one is kept, and drops older ones.
     pub(super) fn keep_snapshot(&self, snapshot: &Snapshot) -> Result<(), StoreError> {
         let size = int(snapshot.size)?;
-        retrying(|| {
+        self.retrying(|| {
             self.run(async {
                 let mut client = self.client().await?;
                 let txn = client.transaction().await.map_err(backend)?;

@@ -38,45 +38,32 @@ pub struct PgStore {
 /// is [`StoreError::Conflict`].
 fn backend<E: std::fmt::Display + 'static>(e: E) -> StoreError {
     let any: &dyn std::any::Any = &e;
-    let code = match any.downcast_ref::<tokio_postgres::Error>() {
-        Some(pg) => pg.code(),
-        None => any
-            .downcast_ref::<deadpool_postgres::PoolError>()
-            .and_then(|p| match p {
-                deadpool_postgres::PoolError::Backend(pg) => pg.code(),
-                _ => None,
-            }),
+    let pg =
+        any.downcast_ref::<tokio_postgres::Error>()
+            .or_else(
+                || match any.downcast_ref::<deadpool_postgres::PoolError>() {
+                    Some(deadpool_postgres::PoolError::Backend(pg)) => Some(pg),
+                    _ => None,
+                },
+            );
+    // tokio-postgres shows a server's error as "db error"; say which.
+    let text = match pg.and_then(tokio_postgres::Error::as_db_error) {
+        Some(db) => format!("{e}: {} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
     };
-    match code {
+    match pg.and_then(tokio_postgres::Error::code) {
         Some(c)
             if *c == SqlState::T_R_SERIALIZATION_FAILURE
                 || *c == SqlState::T_R_DEADLOCK_DETECTED =>
         {
-            StoreError::Conflict(e.to_string())
+            StoreError::Conflict(text)
         }
-        _ => StoreError::Backend(e.to_string()),
+        _ => StoreError::Backend(text),
     }
 }
 
 /// Attempts at a transaction the database aborted as conflicting.
 const ATTEMPTS: u32 = 6;
-
-/// Runs `attempt` until it does not end in [`StoreError::Conflict`] (it
-/// wrote nothing then), up to [`ATTEMPTS`] times with a doubling pause.
-fn retrying<T>(mut attempt: impl FnMut() -> Result<T, StoreError>) -> Result<T, StoreError> {
-    let mut pause = std::time::Duration::from_millis(2);
-    for _ in 1..ATTEMPTS {
-        match attempt() {
-            Err(StoreError::Conflict(e)) => {
-                tracing::debug!("retrying after a storage conflict: {e}");
-                std::thread::sleep(pause);
-                pause *= 2;
-            }
-            done => return done,
-        }
-    }
-    attempt()
-}
 
 /// The parameters of one statement.
 type Params<'a> = [&'a (dyn ToSql + Sync)];
@@ -151,6 +138,30 @@ impl PgStore {
         }
     }
 
+    /// Runs `attempt` until it does not end in [`StoreError::Conflict`] (it
+    /// wrote nothing then), up to [`ATTEMPTS`] times with a doubling pause
+    /// (taken like the attempts, off any async worker).
+    fn retrying<T>(
+        &self,
+        mut attempt: impl FnMut() -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut pause = std::time::Duration::from_millis(2);
+        for _ in 1..ATTEMPTS {
+            match attempt() {
+                Err(StoreError::Conflict(e)) => {
+                    tracing::debug!("retrying after a storage conflict: {e}");
+                    self.run(async {
+                        tokio::time::sleep(pause).await;
+                        Ok(())
+                    })?;
+                    pause *= 2;
+                }
+                done => return done,
+            }
+        }
+        attempt()
+    }
+
     /// A pooled connection.
     async fn client(&self) -> Result<deadpool_postgres::Object, StoreError> {
         self.pool.get().await.map_err(backend)
@@ -159,7 +170,7 @@ impl PgStore {
     /// Runs one query outside a transaction (prepared once per pooled
     /// connection) and returns its rows.
     fn rows(&self, sql: &str, params: &Params<'_>) -> Result<Vec<Row>, StoreError> {
-        retrying(|| {
+        self.retrying(|| {
             self.run(async {
                 let client = self.client().await?;
                 let statement = client.prepare_cached(sql).await.map_err(backend)?;
@@ -171,7 +182,7 @@ impl PgStore {
     /// Runs one write outside a transaction; the rows it changed, or `None`
     /// if it broke a unique key (another session wrote that row first).
     fn write(&self, sql: &str, params: &Params<'_>) -> Result<Option<u64>, StoreError> {
-        retrying(|| {
+        self.retrying(|| {
             self.run(async {
                 let client = self.client().await?;
                 let statement = client.prepare_cached(sql).await.map_err(backend)?;
@@ -194,26 +205,29 @@ impl Drop for PgStore {
     }
 }
 
-/// Inserts `leaves` at `at` (inside the caller's transaction).
-async fn insert_leaves(
+/// Inserts rows `(index, bytes)` from `first` on into `table (idx, column)`
+/// (inside the caller's transaction), a few hundred per statement.
+async fn insert_indexed<B: AsRef<[u8]> + Sync>(
     txn: &deadpool_postgres::Transaction<'_>,
-    at: u64,
-    leaves: &[Vec<u8>],
+    table: &str,
+    first: u64,
+    rows: &[B],
 ) -> Result<(), StoreError> {
-    let mut index = at;
-    for chunk in leaves.chunks(ROWS_PER_STATEMENT) {
+    let mut index = first;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
         let indices = (index..index + chunk.len() as u64)
             .map(int)
             .collect::<Result<Vec<i64>, _>>()?;
-        let mut sql = String::from("INSERT INTO assent_leaves (idx, leaf) VALUES ");
+        let bytes: Vec<&[u8]> = chunk.iter().map(AsRef::as_ref).collect();
+        let mut sql = format!("INSERT INTO {table} VALUES ");
         let mut params: Vec<&(dyn ToSql + Sync)> = Vec::new();
-        for (row, (i, leaf)) in indices.iter().zip(chunk).enumerate() {
+        for (row, (i, b)) in indices.iter().zip(&bytes).enumerate() {
             if row > 0 {
                 sql.push(',');
             }
             sql.push_str(&format!("(${}, ${})", 2 * row + 1, 2 * row + 2));
             params.push(i);
-            params.push(leaf);
+            params.push(b);
         }
         txn.execute(sql.as_str(), &params).await.map_err(backend)?;
         index += chunk.len() as u64;
@@ -248,7 +262,7 @@ async fn append_in(
             len: uint(row.get(0))?,
         });
     }
-    insert_leaves(txn, at, leaves).await?;
+    insert_indexed(txn, "assent_leaves (idx, leaf)", at, leaves).await?;
     derived::write_tiles(txn, at, leaves).await?;
     if !leaves.is_empty() {
         txn.execute(
@@ -300,7 +314,7 @@ impl Store for PgStore {
     }
 
     fn append(&self, at: u64, leaves: &[Vec<u8>], checkpoint: &[u8]) -> Result<(), StoreError> {
-        retrying(|| {
+        self.retrying(|| {
             self.run(async {
                 let mut client = self.client().await?;
                 let txn = client.transaction().await.map_err(backend)?;

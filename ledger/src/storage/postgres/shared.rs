@@ -1,7 +1,7 @@
 //! The shared-log half of the PostgreSQL store: the submission queue, the
 //! sequencing lease, the fenced batch commit, and what replicas follow.
 
-use super::{append_in, backend, int, retrying, uint, PgStore, ROWS_PER_STATEMENT};
+use super::{append_in, backend, int, uint, PgStore, ROWS_PER_STATEMENT};
 use crate::storage::{Outcome, Queued, SharedHead, SharedLog, StoreError};
 use assent_core::ids::TxId;
 use std::time::Duration;
@@ -236,7 +236,7 @@ impl SharedLog for PgStore {
         checkpoint: &[u8],
         outcomes: &[(TxId, Outcome)],
     ) -> Result<u64, StoreError> {
-        retrying(|| {
+        self.retrying(|| {
             self.run(async {
                 let mut client = self.client().await?;
                 let txn = client.transaction().await.map_err(backend)?;
