@@ -154,14 +154,11 @@ fn sigkill_mid_stream_loses_no_acknowledged_transaction() {
         })
         .collect();
     // Let a few batches land, remember a checkpoint, then SIGKILL mid-stream.
-    let start = std::time::Instant::now();
-    while acked.lock().unwrap().len() < 150 {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the sequencer stopped acknowledging"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(
+        "the sequencer stopped acknowledging",
+        Duration::from_secs(60),
+        || acked.lock().unwrap().len() >= 150,
+    );
     let before = c.latest();
     let mut seq = c.sequencer.take().unwrap();
     seq.child.kill().unwrap(); // SIGKILL

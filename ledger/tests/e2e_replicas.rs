@@ -135,27 +135,21 @@ fn killed_mid_load(database: String) {
         .collect();
 
     // Let batches land on both, remember a checkpoint, kill the sequencer.
-    let start = Instant::now();
-    while acked.load(Ordering::Relaxed) < 200 {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the replicas stopped acknowledging"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(
+        "the replicas stopped acknowledging",
+        Duration::from_secs(60),
+        || acked.load(Ordering::Relaxed) >= 200,
+    );
     let before = c.latest();
     victim.child.kill().unwrap(); // SIGKILL
     victim.child.wait().unwrap();
     // The survivor takes the lease over and the load goes on.
     let killed_at = acked.load(Ordering::Relaxed);
-    let start = Instant::now();
-    while acked.load(Ordering::Relaxed) < killed_at + 150 {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "the survivor never took over"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
+    wait_until(
+        "the survivor never took over",
+        Duration::from_secs(60),
+        || acked.load(Ordering::Relaxed) >= killed_at + 150,
+    );
     assert_eq!(health(&c.http, &survivor_url)["sequencing"], true);
     stop.store(true, Ordering::Relaxed);
     for client in clients {

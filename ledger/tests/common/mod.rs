@@ -79,6 +79,16 @@ pub fn store_under_test() -> Option<String> {
     (std::env::var("ASSENT_TEST_STORE").as_deref() == Ok("postgres")).then(fresh_database)
 }
 
+/// Waits until `done` holds, checking every 10 ms; fails saying `what`
+/// once `limit` has passed.
+pub fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !done() {
+        assert!(start.elapsed() < limit, "{what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// A child process killed on drop.
 pub struct Proc {
     pub child: Child,

@@ -4,7 +4,7 @@
 //! the same transaction as the leaves; and the newest replica snapshot,
 //! joined on read with the stored checkpoint of its size.
 
-use super::{backend, contiguous, insert_indexed, int, uint, PgStore};
+use super::{backend, insert_indexed, int, read_leaves, uint, PgStore};
 use crate::storage::{Snapshot, Store, StoreError};
 use assent_core::merkle::tree::TILE_WIDTH;
 use assent_core::merkle::{leaf_hash, Hash};
@@ -40,20 +40,7 @@ pub(super) async fn write_tiles(
             Some(prior) if prior.len() as u64 == 32 * (at - start) => hashes = prior,
             // A log written before tiles were kept: hash its leaves once.
             _ => {
-                let rows = txn
-                    .query(
-                        "SELECT idx, leaf FROM assent_leaves WHERE idx >= $1 AND idx < $2 \
-                         ORDER BY idx",
-                        &[&int(start)?, &int(at)?],
-                    )
-                    .await
-                    .map_err(backend)?;
-                let earlier = contiguous(
-                    start,
-                    at,
-                    rows.iter().map(|row| Ok((uint(row.get(0))?, row.get(1)))),
-                )?;
-                for leaf in &earlier {
+                for leaf in &read_leaves(txn, start, at).await? {
                     hashes.extend_from_slice(&leaf_hash(leaf).0);
                 }
             }

@@ -13,7 +13,7 @@ mod shared;
 
 use super::{contiguous, SharedLog, Snapshot, Store, StoreError};
 use assent_core::merkle::Hash;
-use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod};
+use deadpool_postgres::{GenericClient, Manager, ManagerConfig, Pool, RecyclingMethod};
 use std::future::Future;
 use std::str::FromStr;
 use tokio_postgres::error::SqlState;
@@ -205,6 +205,30 @@ impl Drop for PgStore {
     }
 }
 
+/// Leaves `[from, to)`, checked to be contiguous, on a pooled connection or
+/// inside a transaction.
+async fn read_leaves(
+    client: &impl GenericClient,
+    from: u64,
+    to: u64,
+) -> Result<Vec<Vec<u8>>, StoreError> {
+    let statement = client
+        .prepare_cached(
+            "SELECT idx, leaf FROM assent_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx",
+        )
+        .await
+        .map_err(backend)?;
+    let rows = client
+        .query(&statement, &[&int(from)?, &int(to)?])
+        .await
+        .map_err(backend)?;
+    contiguous(
+        from,
+        to,
+        rows.iter().map(|row| Ok((uint(row.get(0))?, row.get(1)))),
+    )
+}
+
 /// Inserts rows `(index, bytes)` from `first` on into `table (idx, column)`
 /// (inside the caller's transaction), a few hundred per statement.
 async fn insert_indexed<B: AsRef<[u8]> + Sync>(
@@ -285,15 +309,12 @@ impl Store for PgStore {
     }
 
     fn leaves(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>, StoreError> {
-        let rows = self.rows(
-            "SELECT idx, leaf FROM assent_leaves WHERE idx >= $1 AND idx < $2 ORDER BY idx",
-            &[&int(from)?, &int(to)?],
-        )?;
-        contiguous(
-            from,
-            to,
-            rows.iter().map(|row| Ok((uint(row.get(0))?, row.get(1)))),
-        )
+        self.retrying(|| {
+            self.run(async {
+                let client = self.client().await?;
+                read_leaves(&client, from, to).await
+            })
+        })
     }
 
     fn leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StoreError> {

@@ -248,8 +248,8 @@ impl SharedLog for PgStore {
                 let held = txn
                     .execute(
                         "UPDATE assent_lease SET expires_at = \
-                     CURRENT_TIMESTAMP + CAST($2 AS DOUBLE PRECISION) * INTERVAL '1' SECOND \
-                     WHERE id = 1 AND holder = $1",
+                         CURRENT_TIMESTAMP + CAST($2 AS DOUBLE PRECISION) * INTERVAL '1' SECOND \
+                         WHERE id = 1 AND holder = $1",
                         &[&holder, &ttl.as_secs_f64()],
                     )
                     .await
