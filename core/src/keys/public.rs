@@ -85,12 +85,14 @@ impl PublicKey {
     /// # Errors
     /// A non-canonical or invalid point, or a small-order point.
     pub fn from_bytes(bytes: &[u8; 32]) -> Result<Self, PublicKeyError> {
-        let key = VerifyingKey::from_bytes(bytes).map_err(|_| PublicKeyError::NotAPoint)?;
-        // Decompression accepts some non-canonical y coordinates; one key must
-        // have one encoding, so insist on the canonical one.
-        if key.as_bytes() != bytes {
+        // Decompression reduces y modulo p, so `y + p` (for y < 19) names the
+        // same point as `y`; one key must have one encoding (and one id), so
+        // only y < p is read. (`VerifyingKey` keeps the bytes it was given, so
+        // comparing them after decompression would not catch this.)
+        if !canonical_y(bytes) {
             return Err(PublicKeyError::NotAPoint);
         }
+        let key = VerifyingKey::from_bytes(bytes).map_err(|_| PublicKeyError::NotAPoint)?;
         if key.is_weak() {
             return Err(PublicKeyError::Weak);
         }
@@ -153,6 +155,15 @@ impl PublicKey {
             .verify_strict(message, &signature)
             .map_err(|_| SignatureError::Invalid)
     }
+}
+
+/// Whether the y coordinate in a point encoding (the low 255 bits, little
+/// endian) is below p = 2^255 - 19. The sign bit of x = 0 is not looked at:
+/// its only points (y = ±1) have small order and are refused as weak.
+fn canonical_y(bytes: &[u8; 32]) -> bool {
+    // y ≥ p exactly when bits 8..255 are all ones and the low byte is ≥ 0xed.
+    let high_all_ones = bytes[31] & 0x7f == 0x7f && bytes[1..31].iter().all(|&b| b == 0xff);
+    !(high_all_ones && bytes[0] >= 0xed)
 }
 
 impl std::str::FromStr for PublicKey {
@@ -292,5 +303,34 @@ mod tests {
             PublicKey::from_slice(&[0u8; 31]),
             Err(PublicKeyError::Length { got: 31 })
         );
+    }
+
+    /// `y + p` for small `y` decompresses to the same point as `y`; for the
+    /// `y` that are points of large order, only the canonical encoding is a key.
+    #[test]
+    fn every_non_canonical_encoding_of_a_large_order_point_is_refused() {
+        let mut probed = 0;
+        for y in 0u8..19 {
+            for sign in [0u8, 0x80] {
+                let mut canonical = [0u8; 32];
+                canonical[0] = y;
+                canonical[31] = sign;
+                // y + p = y + 2^255 - 19: little-endian 0xed + y, then 0xff…, then 0x7f.
+                let mut alias = [0xffu8; 32];
+                alias[0] = 0xed + y;
+                alias[31] = 0x7f | sign;
+                let Ok(key) = PublicKey::from_bytes(&canonical) else {
+                    continue;
+                };
+                probed += 1;
+                assert_eq!(key.to_bytes(), canonical);
+                assert_eq!(
+                    PublicKey::from_bytes(&alias),
+                    Err(PublicKeyError::NotAPoint),
+                    "y = {y} + p was taken as a key"
+                );
+            }
+        }
+        assert!(probed > 0, "no point of large order with a small y");
     }
 }
