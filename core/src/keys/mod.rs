@@ -10,6 +10,7 @@
 
 pub mod identity;
 pub mod mnemonic;
+mod point_cache;
 pub mod public;
 pub mod slip10;
 

@@ -89,6 +89,9 @@ impl PublicKey {
         // same point as `y`; one key must have one encoding (and one id), so
         // only y < p is read. (`VerifyingKey` keeps the bytes it was given, so
         // comparing them after decompression would not catch this.)
+        if let Some(key) = super::point_cache::get(bytes) {
+            return Ok(PublicKey(key));
+        }
         if !canonical_y(bytes) {
             return Err(PublicKeyError::NotAPoint);
         }
@@ -96,6 +99,7 @@ impl PublicKey {
         if key.is_weak() {
             return Err(PublicKeyError::Weak);
         }
+        super::point_cache::keep(key);
         Ok(PublicKey(key))
     }
 
