@@ -52,6 +52,9 @@ pub enum Command {
     Answer(crate::answer_cmd::AnswerArgs),
     /// Show a signed grant as a QR code for a clinic to scan
     Qr(crate::qr_cmd::QrArgs),
+    /// Move your identity to its next key (after a device was lost or a key
+    /// may have leaked); queued transactions are re-signed
+    Rotate(crate::rotate_cmd::RotateArgs),
     /// For clinics: scan and verify grants, record accesses, request consent
     #[command(subcommand)]
     Clinic(crate::clinic_cmd::ClinicCommand),

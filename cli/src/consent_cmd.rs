@@ -222,8 +222,11 @@ pub(crate) fn sign_and_write(
         ));
     }
     let wallet = wallet_dir::load_secret(dir, vault)?;
-    let key = wallet.signing_key(wallet.identities()[0])?;
-    let tx = SignedTx::sign(&Body::new(now(), nonce(), kind), &key, origin);
+    let tx = wallet.sign(
+        wallet.identities()[0],
+        Body::new(now(), nonce(), kind),
+        origin,
+    )?;
     wallet_dir::write_new_file(out, tx.bytes(), "transaction")?;
     Ok(tx)
 }

@@ -17,6 +17,7 @@ mod ledger_cmd;
 mod ledger_io;
 mod prompt;
 mod qr_cmd;
+mod rotate_cmd;
 mod wallet_dir;
 
 use clap::Parser;
@@ -36,6 +37,7 @@ fn main() -> ExitCode {
         cli::Command::History(args) => ledger_cmd::history(&dir, &origin, args),
         cli::Command::Answer(args) => answer_cmd::run(&dir, &origin, args),
         cli::Command::Qr(args) => qr_cmd::run(&origin, args),
+        cli::Command::Rotate(args) => rotate_cmd::run(&dir, &origin, args),
         cli::Command::Clinic(command) => clinic_cmd::run(&dir, &origin, command),
     });
     match result {

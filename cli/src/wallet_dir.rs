@@ -213,6 +213,54 @@ pub fn load_secret(dir: &WalletDir, vault_override: Option<&Path>) -> Result<Wal
     Ok(secret)
 }
 
+/// Saves a later state of the wallet's secret (after a key rotation) where
+/// it is kept: the OS keystore item is replaced (only by the same wallet's),
+/// or the vault file is sealed again under its passphrase and replaced
+/// atomically.
+pub fn save_changed(
+    dir: &WalletDir,
+    vault_override: Option<&Path>,
+    secret: &WalletSecret,
+) -> Result<()> {
+    let meta = dir.read_meta()?;
+    let vault = match (vault_override, &meta) {
+        (Some(path), _) => Some(path.to_path_buf()),
+        (None, Some(meta)) => match &meta.store {
+            StoreMeta::Vault { path } => Some(path.clone()),
+            StoreMeta::Keystore { .. } => None,
+        },
+        (None, None) => return Err(dir.no_wallet()),
+    };
+    match (vault, meta) {
+        (Some(path), _) => {
+            let pass = prompt::passphrase(
+                prompt::VAULT_PASSPHRASE_ENV,
+                "vault passphrase (to save the new key)",
+                Purpose::Enter,
+            )?;
+            // The passphrase must still open the vault being replaced, and
+            // the vault must hold this wallet.
+            let held = vault::open_wallet(&read_bounded(&path)?, &pass)
+                .with_context(|| format!("opening vault {}", path.display()))?;
+            if held.primary_public_key() != secret.primary_public_key() {
+                bail!(
+                    "{} holds another wallet; nothing was changed",
+                    path.display()
+                );
+            }
+            let sealed =
+                vault::seal_wallet(secret, &pass, KdfParams::DEFAULT, &mut rand_core::OsRng)?;
+            assent_core::fsio::write_atomic(&path, &sealed)
+                .with_context(|| format!("writing {}", path.display()))
+        }
+        (None, Some(meta)) => {
+            let id: WalletId = meta.wallet_id.parse()?;
+            Ok(os_keystore()?.update(&id, secret)?)
+        }
+        (None, None) => Err(dir.no_wallet()),
+    }
+}
+
 /// Writes a new file, refusing (with a hint) to replace an existing one.
 pub fn write_new_file(path: &Path, bytes: &[u8], what: &str) -> Result<()> {
     write_new_atomic(path, bytes).map_err(|e| {

@@ -434,6 +434,103 @@ fn patient_and_clinic_against_a_real_ledger() {
         .contains(&format!("\n{newer_size}\n")));
 }
 
+/// Signs a grant to `org` into `file` and returns its id.
+fn grant_to(w: &Wallet, org: &str, file: &Path) -> String {
+    w.ok(&[
+        "grant",
+        "--to",
+        org,
+        "--class",
+        "Observation",
+        "--purpose",
+        "TREAT",
+        "--days",
+        "30",
+        "--out",
+        file.to_str().unwrap(),
+    ]);
+    let shown: Value =
+        serde_json::from_str(&w.ok(&["tx", "show", file.to_str().unwrap(), "--json"])).unwrap();
+    shown["id"].as_str().unwrap().to_owned()
+}
+
+#[test]
+fn a_rotated_key_signs_for_the_same_identity_and_the_old_one_for_nothing() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = Demo::start(data.path(), free_ports());
+    let (url, org) = (demo.url.clone(), demo.orgs[0].clone());
+    let w = Wallet::new(&data.path().join("trust.toml"));
+    let patient = w.public_key();
+
+    let first = w.path("a.cose");
+    grant_to(&w, &org, &first);
+    w.ok(&["submit", first.to_str().unwrap(), "--ledger", &url]);
+    // One grant queued while the ledger is unreachable (it stays under the
+    // old key and goes first: the ledger may hold it), one signed and kept.
+    let queued = w.path("b.cose");
+    grant_to(&w, &org, &queued);
+    let offline = w.ok(&[
+        "submit",
+        queued.to_str().unwrap(),
+        "--ledger",
+        "http://127.0.0.1:9",
+    ]);
+    assert!(offline.contains("Queued"), "{offline}");
+    let kept = w.path("kept.cose");
+    grant_to(&w, &org, &kept);
+
+    let rotated = w.ok(&["rotate", "--ledger", &url]);
+    assert!(rotated.contains("now signs with generation 1"), "{rotated}");
+    assert!(rotated.contains("accepted"), "{rotated}");
+    assert_eq!(w.public_key(), patient, "the identity keeps its name");
+
+    // The new key grants for the same patient, and the clinic's access under
+    // that grant is covered in the verified history.
+    let after = w.path("c.cose");
+    let after_id = grant_to(&w, &org, &after);
+    let shown: Value =
+        serde_json::from_str(&w.ok(&["tx", "show", after.to_str().unwrap(), "--json"])).unwrap();
+    assert_ne!(shown["signer"].as_str(), Some(patient.as_str()), "{shown}");
+    w.ok(&["submit", after.to_str().unwrap(), "--ledger", &url]);
+    let clinic_key = data.path().join("org-riverside-clinic.key");
+    w.ok(&[
+        "clinic",
+        "record-access",
+        "--org",
+        &org,
+        "--key",
+        clinic_key.to_str().unwrap(),
+        "--patient",
+        &patient,
+        "--grant",
+        &after_id,
+        "--resource",
+        "Observation",
+        "--purpose",
+        "TREAT",
+        "--ledger",
+        &url,
+    ]);
+    let h = history_until(&w, &url, |v| {
+        v["accesses"].as_array().is_some_and(|a| a.len() == 1)
+    });
+    // enroll, grant, queued grant, rotation, new grant, access
+    assert_eq!(h["entries"], 6, "{h}");
+    assert_eq!(h["accesses"][0]["verdict"], "covered", "{h}");
+
+    // What the old key signed and nobody sent is refused now.
+    let out = w.run(&["submit", kept.to_str().unwrap(), "--ledger", &url], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("stale_key"),
+        "{}",
+        text(&out.stderr)
+    );
+    // A second rotation goes on from the new key.
+    let again = w.ok(&["rotate", "--ledger", &url]);
+    assert!(again.contains("generation 2"), "{again}");
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

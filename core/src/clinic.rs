@@ -116,7 +116,51 @@ fn forged(e: &QrError) -> Verdict {
     Verdict::Forged { why: e.to_string() }
 }
 
+/// Why an otherwise sound code is `unknown` offline.
+const SIGNED_BY_ROTATED_KEY: &str = "signed with a key other than the one that named the \
+     patient (or the caregiver) at first; after a key rotation only the ledger can confirm \
+     that key: check online";
+
+/// How the signatures of a code are tied to the people it names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum SignerTie {
+    /// Each signer is the inception key of the identity it signs for:
+    /// checkable offline.
+    Inception,
+    /// A signer is some other key (the identity rotated, or a forger): only
+    /// the ledger, which follows rotations, can tell.
+    LedgerOnly,
+}
+
+fn signer_tie(code: &GrantCode) -> SignerTie {
+    let grant = code.terms();
+    let tied = match (
+        code.delegation(),
+        &code.delegation().map(|d| &d.body().kind),
+    ) {
+        (Some(delegation), Some(Kind::Delegate(d))) => {
+            grant
+                .patient
+                .is_some_and(|p| *p.key() == delegation.signer())
+                && *d.caregiver.key() == code.grant().signer()
+        }
+        (Some(_), _) => false,
+        (None, _) => grant
+            .patient
+            .is_none_or(|p| *p.key() == code.grant().signer()),
+    };
+    if tied {
+        SignerTie::Inception
+    } else {
+        SignerTie::LedgerOnly
+    }
+}
+
 /// The offline checks of a decoded code.
+///
+/// A code signed by keys other than the inception keys of the people it
+/// names (after a key rotation, or forged) passes every other check and is
+/// then `unknown`: [`check_online`] settles it.
 pub fn check_offline(code: &GrantCode, clinic: &OrgId, now: u64) -> Verdict {
     let grant = code.terms();
     if let Some(delegation) = code.delegation() {
@@ -125,18 +169,9 @@ pub fn check_offline(code: &GrantCode, clinic: &OrgId, now: u64) -> Verdict {
                 why: "the code's second part is not a delegation".into(),
             };
         };
-        let patient = grant.patient.map(|p| *p.key());
-        // Offline a key rotation cannot be followed, so the patient must
-        // still sign with the identity's first key; the ledger check
-        // settles the rest.
-        if patient != Some(delegation.signer()) {
+        if grant.patient.is_none() {
             return Verdict::Forged {
-                why: "the delegation was not signed by the patient the grant names".into(),
-            };
-        }
-        if *d.caregiver.key() != code.grant().signer() {
-            return Verdict::Forged {
-                why: "the grant was not signed by the caregiver the delegation names".into(),
+                why: "a caregiver's grant must name the patient".into(),
             };
         }
         if !d.powers.grant {
@@ -170,6 +205,11 @@ pub fn check_offline(code: &GrantCode, clinic: &OrgId, now: u64) -> Verdict {
             grantee: grant.grantee,
         };
     }
+    if signer_tie(code) == SignerTie::LedgerOnly {
+        return Verdict::Unknown {
+            why: SIGNED_BY_ROTATED_KEY.into(),
+        };
+    }
     Verdict::Valid {
         at: None,
         on_ledger: true,
@@ -181,16 +221,19 @@ pub fn check_offline(code: &GrantCode, clinic: &OrgId, now: u64) -> Verdict {
 /// under the trust policy, judged fresh at `now`. Other verdicts pass through.
 pub fn check_online(
     offline: Verdict,
-    grant: &GrantId,
+    code: &GrantCode,
     checkpoint: &VerifiedCheckpoint,
     max_view_age: u64,
     now: u64,
     status: Option<Status>,
     proof: &MapProof,
 ) -> Verdict {
-    if !offline.is_valid() {
+    let tie = signer_tie(code);
+    let settled_online = matches!(offline, Verdict::Unknown { .. }) && tie == SignerTie::LedgerOnly;
+    if !offline.is_valid() && !settled_online {
         return offline;
     }
+    let grant = &GrantId(code.grant().id().0);
     let cp = checkpoint.checkpoint();
     if let Err(e) = proof.verify(
         cp.state_root,
@@ -212,6 +255,13 @@ pub fn check_online(
             on_ledger: true,
         },
         Some(Status { live: false, since }) => Verdict::Revoked { since },
+        // The ledger checks who may sign when it appends; until then a key
+        // it has not confirmed proves nothing.
+        None if tie == SignerTie::LedgerOnly => Verdict::Unknown {
+            why: "not on the ledger yet, and signed with a key only the ledger can confirm \
+                  (after a key rotation): submit it, then scan again"
+                .into(),
+        },
         None => Verdict::Valid {
             at: None,
             on_ledger: false,

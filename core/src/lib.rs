@@ -72,6 +72,7 @@ pub mod policy;
 pub mod qr;
 pub mod read_auth;
 pub mod replica;
+pub mod rotation;
 pub mod scope;
 pub mod smt;
 pub mod state;

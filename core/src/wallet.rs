@@ -6,6 +6,7 @@
 //! Only the entropy is secret material in itself; the words, seed and every key
 //! are derived from it (and the optional BIP39 passphrase) when needed.
 
+use crate::ids::IdentityId;
 use crate::keys::{
     Entropy, Generation, IdentityIndex, IdentityRef, MnemonicPhrase, PublicKey, Seed, SigningKey,
 };
@@ -159,11 +160,89 @@ impl WalletSecret {
         ))
     }
 
-    /// The public key of the primary identity's current generation.
+    /// The primary identity's inception key (generation 0): the key that
+    /// names the identity for good (PROTOCOL §1), whatever key signs for it
+    /// now. Give this to caregivers; its fingerprint is the wallet's.
     pub fn primary_public_key(&self) -> PublicKey {
-        self.signing_key(self.identities[0])
-            .expect("identities are checked on construction")
-            .public_key()
+        self.identity_id(self.identities[0]).0
+    }
+
+    /// The identity an entry of [`identities`](Self::identities) names: its
+    /// inception key.
+    ///
+    /// # Panics
+    /// Never for an identity of this wallet (they are checked on construction).
+    pub fn identity_id(&self, identity: IdentityRef) -> IdentityId {
+        let inception = IdentityRef {
+            index: identity.index,
+            generation: Generation(0),
+        };
+        IdentityId(
+            self.signing_key(inception)
+                .expect("identities are checked on construction")
+                .public_key(),
+        )
+    }
+
+    /// What a `Grant` or `Revoke` signed by this identity's current key puts
+    /// in its `patient` field: nothing while the inception key signs (the
+    /// signer names the patient, and QR codes stay small), the identity once
+    /// it has rotated.
+    pub fn patient_field(&self, identity: IdentityRef) -> Option<IdentityId> {
+        (identity.generation.0 > 0).then(|| self.identity_id(identity))
+    }
+
+    /// Signs `body` with an identity's current key. After a rotation the
+    /// signer no longer names the patient, so a `Grant` or `Revoke` that
+    /// names nobody is made to name this identity (PROTOCOL §1).
+    ///
+    /// # Errors
+    /// Only for an identity whose keys cannot be derived.
+    pub fn sign(
+        &self,
+        identity: IdentityRef,
+        mut body: crate::tx::Body,
+        origin: &str,
+    ) -> Result<crate::tx::SignedTx, WalletError> {
+        if let Some(patient) = self.patient_field(identity) {
+            name_patient(&mut body.kind, patient);
+        }
+        Ok(crate::tx::SignedTx::sign(
+            &body,
+            &self.signing_key(identity)?,
+            origin,
+        ))
+    }
+
+    /// Moves an identity on to its next key generation after its `RotateKey`
+    /// was signed (see [`crate::rotation`]); save the item afterwards.
+    ///
+    /// # Errors
+    /// An identity not in this wallet, or one at generation 2³¹ − 2 already.
+    pub fn advance(&mut self, identity: IdentityRef) -> Result<IdentityRef, WalletError> {
+        let slot =
+            self.identities
+                .iter_mut()
+                .find(|r| **r == identity)
+                .ok_or(WalletError::Identities(
+                    "not an identity of this wallet at this generation",
+                ))?;
+        let next = IdentityRef {
+            index: identity.index,
+            generation: Generation(identity.generation.0 + 1),
+        };
+        // The key after `next` must be derivable too: its commitment is signed now.
+        let after = IdentityRef {
+            index: next.index,
+            generation: Generation(next.generation.0 + 1),
+        };
+        if after.path().is_err() {
+            return Err(WalletError::Identities(
+                "no generation is left to rotate to",
+            ));
+        }
+        *slot = next;
+        Ok(next)
     }
 
     /// The keystore item bytes (secret: wiped when dropped).
@@ -249,6 +328,20 @@ impl WalletSecret {
                 .filter(|p| !p.is_empty()),
             identities,
         })
+    }
+}
+
+/// Makes a `Grant` or `Revoke` that names no patient name `patient`; any
+/// other transaction, or one that names a patient already, is left alone.
+pub(crate) fn name_patient(kind: &mut crate::tx::Kind, patient: IdentityId) {
+    match kind {
+        crate::tx::Kind::Grant(g) => {
+            g.patient.get_or_insert(patient);
+        }
+        crate::tx::Kind::Revoke(r) => {
+            r.patient.get_or_insert(patient);
+        }
+        _ => {}
     }
 }
 

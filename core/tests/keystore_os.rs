@@ -53,7 +53,22 @@ fn create_load_refuse_overwrite_delete() {
         "nothing was overwritten"
     );
 
+    // A later state of the same wallet replaces the item; another wallet does not.
+    let mut rotated = store.load(&id).unwrap();
+    let next = rotated.advance(rotated.identities()[0]).unwrap();
+    store.update(&id, &rotated).unwrap();
+    assert_eq!(store.load(&id).unwrap().identities()[0], next);
+    assert!(matches!(
+        store.update(&id, &other),
+        Err(KeystoreError::OtherWallet { .. })
+    ));
+    assert_eq!(store.load(&id).unwrap().identities()[0], next);
+
     store.delete(&id).unwrap();
+    assert!(matches!(
+        store.update(&id, &rotated),
+        Err(KeystoreError::NotFound { .. })
+    ));
     assert!(matches!(
         store.load(&id),
         Err(KeystoreError::NotFound { .. })

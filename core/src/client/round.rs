@@ -162,7 +162,7 @@ pub async fn check_grant_online(
     match online.await {
         Ok((checkpoint, status, proof)) => check_online(
             offline,
-            &grant,
+            code,
             &checkpoint,
             client.policy().max_view_age,
             now,

@@ -124,11 +124,87 @@ fn a_caregivers_grant_needs_a_delegation_that_backs_it() {
             request: None,
         }),
     );
+    // Offline it cannot be told from a patient who rotated their key: unknown,
+    // never valid (the online check below keeps it so).
     let text = encode_grant(&grant, Some(&selfmade)).unwrap();
-    assert!(scan(&text, origin(), &clinic, T0 + DAY)
-        .1
-        .reason()
-        .contains("not signed by the patient"));
+    let verdict = scan(&text, origin(), &clinic, T0 + DAY).1;
+    assert_eq!(verdict.word(), "unknown", "{verdict:?}");
+    assert!(verdict.reason().contains("only the ledger can confirm"));
+}
+
+/// The grant's status at the world's current checkpoint, judged online.
+fn online(w: &World, text: &str, now: u64) -> Verdict {
+    let quorum = Quorum::new();
+    let (code, offline) = scan(text, origin(), &w.clinic, now);
+    let code = code.expect("a genuine code");
+    let replica = replica_of(w);
+    let checkpoint = quorum.verified(replica.checkpoint(), now);
+    let key = grant_key(&GrantId(code.grant().id().0));
+    let status = replica
+        .map_snapshot()
+        .get_value(&key)
+        .map(|b| Status::from_bytes(b).unwrap());
+    check_online(
+        offline,
+        &code,
+        &checkpoint,
+        300,
+        now,
+        status,
+        &replica.map_proof(&key),
+    )
+}
+
+#[test]
+fn after_a_key_rotation_only_the_ledger_confirms_the_new_key() {
+    let mut w = World::new();
+    let (clinic, patient) = (w.clinic, w.patient());
+    w.ok(
+        &key(10),
+        Kind::RotateKey(crate::tx::RotateKey {
+            identity: patient,
+            new_key: key(11).public_key(),
+            next: crate::ids::KeyCommitment::to(&key(12).public_key()),
+        }),
+    );
+    let terms = Kind::Grant(Grant {
+        grantee: clinic,
+        scope: lab_scope(),
+        patient: Some(patient),
+        via: None,
+        request: None,
+    });
+    let now = T0 + DAY;
+    // On the ledger: unknown offline, valid online.
+    let appended = w.ok(&key(11), terms.clone());
+    let text = encode_grant(&appended, None).unwrap();
+    assert_eq!(scan(&text, origin(), &clinic, now).1.word(), "unknown");
+    assert!(matches!(
+        online(&w, &text, now),
+        Verdict::Valid {
+            at: Some(_),
+            on_ledger: true
+        }
+    ));
+    // Not on the ledger yet: still unknown online (the ledger has not checked the key).
+    let pending = w.sign(&key(11), terms);
+    let text = encode_grant(&pending, None).unwrap();
+    let verdict = online(&w, &text, now);
+    assert_eq!(verdict.word(), "unknown", "{verdict:?}");
+    // A stranger's key naming the patient is never valid either.
+    let forged = w.sign(&key(99), grant_to(clinic, lab_scope()));
+    let Kind::Grant(mut g) = forged.body().kind.clone() else {
+        unreachable!()
+    };
+    g.patient = Some(patient);
+    let forged = w.sign(&key(99), Kind::Grant(g));
+    let text = encode_grant(&forged, None).unwrap();
+    assert_eq!(online(&w, &text, now).word(), "unknown");
+    // The old key's grant, offline, is judged as before: the signer is the
+    // inception key that names the patient.
+    let old = w.sign(&key(10), grant_to(clinic, lab_scope()));
+    let text = encode_grant(&old, None).unwrap();
+    assert!(scan(&text, origin(), &clinic, now).1.is_valid());
 }
 
 #[test]
@@ -147,11 +223,12 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
             .get_value(&key)
             .map(|b| Status::from_bytes(b).unwrap());
         let proof = replica.map_proof(&key);
-        let offline = scan(&text, origin(), &clinic, now).1;
+        let (code, offline) = scan(&text, origin(), &clinic, now);
+        let code = code.unwrap();
         (
             check_online(
                 offline.clone(),
-                &grant,
+                &code,
                 &checkpoint,
                 300,
                 now,
@@ -193,7 +270,8 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
     assert!(matches!(revoked, Verdict::Revoked { .. }), "{revoked:?}");
     let replica = replica_of(&w);
     let newer = quorum.verified(replica.checkpoint(), now);
-    let lie = check_online(offline.clone(), &grant, &newer, 300, now, status, &proof);
+    let code = scan(&text, origin(), &clinic, now).0.unwrap();
+    let lie = check_online(offline.clone(), &code, &newer, 300, now, status, &proof);
     assert_eq!(lie.word(), "unknown");
     assert_ne!(status, new_status);
 
@@ -205,10 +283,10 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
     };
     let replica = replica_of(&fresh);
     let cp = quorum.verified(replica.checkpoint(), now);
-    let offline = scan(&text2, origin(), &fresh.clinic, now).1;
+    let (code2, offline) = scan(&text2, origin(), &fresh.clinic, now);
     let absent = check_online(
         offline,
-        &grant2,
+        &code2.unwrap(),
         &cp,
         300,
         now,

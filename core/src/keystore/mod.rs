@@ -66,6 +66,14 @@ pub enum KeystoreError {
         /// Which wallet.
         wallet: WalletId,
     },
+    /// An update would replace the secret of another wallet.
+    #[error("{store} holds another wallet's secret under {wallet}; nothing was changed")]
+    OtherWallet {
+        /// Which store.
+        store: &'static str,
+        /// Which wallet.
+        wallet: WalletId,
+    },
     /// The store already holds a secret for this wallet.
     #[error("the {store} already holds a secret for wallet {wallet}")]
     AlreadyExists {
@@ -105,6 +113,15 @@ pub trait SecretStore {
     /// # Errors
     /// [`KeystoreError::AlreadyExists`] or [`KeystoreError::Platform`].
     fn create(&self, wallet: &WalletId, secret: &WalletSecret) -> Result<(), KeystoreError>;
+
+    /// Replaces a wallet's secret by a later state of the same wallet (its
+    /// identities moved on after a key rotation). Refuses a secret of
+    /// another wallet, so no words are ever overwritten.
+    ///
+    /// # Errors
+    /// [`KeystoreError::NotFound`], [`KeystoreError::OtherWallet`] or
+    /// [`KeystoreError::Platform`].
+    fn update(&self, wallet: &WalletId, secret: &WalletSecret) -> Result<(), KeystoreError>;
 
     /// Removes a wallet's secret.
     ///

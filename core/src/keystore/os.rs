@@ -131,6 +131,19 @@ impl SecretStore for OsKeystore {
             .map_err(|e| platform(&e))
     }
 
+    fn update(&self, wallet: &WalletId, secret: &WalletSecret) -> Result<(), KeystoreError> {
+        let held = self.load(wallet)?;
+        if held.primary_public_key() != secret.primary_public_key() {
+            return Err(KeystoreError::OtherWallet {
+                store: native::NAME,
+                wallet: *wallet,
+            });
+        }
+        self.entry(wallet)?
+            .set_secret(&secret.to_item())
+            .map_err(|e| platform(&e))
+    }
+
     fn delete(&self, wallet: &WalletId) -> Result<(), KeystoreError> {
         match self.entry(wallet)?.delete_credential() {
             Ok(()) => Ok(()),

@@ -41,6 +41,9 @@ impl SecretStore for OsKeystore {
     fn create(&self, _wallet: &WalletId, _secret: &WalletSecret) -> Result<(), KeystoreError> {
         Err(unavailable())
     }
+    fn update(&self, _wallet: &WalletId, _secret: &WalletSecret) -> Result<(), KeystoreError> {
+        Err(unavailable())
+    }
     fn delete(&self, _wallet: &WalletId) -> Result<(), KeystoreError> {
         Err(unavailable())
     }
