@@ -106,6 +106,71 @@ pub fn unlock(app: &mut AppState, passphrase: Option<String>) -> Result<(), Stri
     Ok(())
 }
 
+/// Rotates the wallet's key (PROTOCOL §1): core signs the `RotateKey` and
+/// re-signs what was queued under the old key; the advanced secret goes back
+/// to its keeper (a vault is sealed again under `passphrase`, which must open
+/// it), then the outbox and the records are saved. The next [`sync_round`]
+/// sends it. Returns the new key's fingerprint.
+///
+/// # Errors
+/// A plain message; nothing changed.
+pub fn rotate_key(app: &mut AppState, passphrase: Option<String>) -> Result<String, String> {
+    let wallet = app.wallet.read().clone().ok_or("unlock the wallet first")?;
+    let meta = app.meta.read().clone().ok_or("there is no wallet yet")?;
+    let origin = app.origin();
+    let mut advanced = WalletSecret::from_item(&wallet.to_item()).map_err(|e| e.to_string())?;
+    let mut state = app.ledger.read().clone();
+    let _ = round::queue_enroll(&mut state, &wallet, &origin, now(), nonce());
+    let rotation = assent_core::rotation::rotate(
+        &mut advanced,
+        wallet.identities()[0],
+        &mut state.outbox,
+        &origin,
+        now(),
+        nonce(),
+    )
+    .map_err(|e| e.to_string())?;
+    match &meta.keeper {
+        Keeper::Keystore { .. } => {
+            let id: WalletId = meta
+                .wallet_id
+                .parse()
+                .map_err(|e: assent_core::wallet::WalletError| e.to_string())?;
+            OsKeystore::open()
+                .and_then(|s| s.update(&id, &advanced))
+                .map_err(|e| e.to_string())?;
+        }
+        Keeper::Vault => {
+            let passphrase = passphrase.ok_or("enter your vault passphrase")?;
+            let text = app.store.get(keys::VAULT).ok_or("the vault is missing")?;
+            let bytes = BASE64
+                .decode(text.trim().as_bytes())
+                .map_err(|_| "the vault is damaged")?;
+            vault::open_wallet(&bytes, &Passphrase::new(passphrase.clone()))
+                .map_err(|_| "that passphrase does not open this vault")?;
+            app.store
+                .put(keys::VAULT, &sealed_text(&advanced, passphrase)?)?;
+        }
+    }
+    {
+        let mut records = app.records.write();
+        for (old, new) in &rotation.resigned {
+            records.replace_signed(old, new);
+        }
+    }
+    app.persist(Persist::Records);
+    app.ledger.set(state);
+    app.persist(Persist::Ledger);
+    let fingerprint = advanced
+        .signing_key(rotation.identity)
+        .map_err(|e| e.to_string())?
+        .public_key()
+        .fingerprint()
+        .to_string();
+    app.wallet.set(Some(Rc::new(advanced)));
+    Ok(fingerprint)
+}
+
 /// An encrypted backup of the unlocked wallet under `passphrase` (the vault
 /// format), base64.
 ///
@@ -232,11 +297,14 @@ pub async fn load_listing(mut app: AppState) {
 /// A plain message when the wallet is locked.
 pub fn sign_and_queue(app: &mut AppState, kind: Kind) -> Result<SignedTx, String> {
     let wallet = app.wallet.read().clone().ok_or("unlock the wallet first")?;
-    let key = wallet
-        .signing_key(wallet.identities()[0])
-        .map_err(|e| e.to_string())?;
     let origin = app.origin();
-    let tx = SignedTx::sign(&Body::new(now(), nonce(), kind), &key, &origin);
+    let tx = wallet
+        .sign(
+            wallet.identities()[0],
+            Body::new(now(), nonce(), kind),
+            &origin,
+        )
+        .map_err(|e| e.to_string())?;
     app.records.write().add_signed(&tx);
     app.persist(Persist::Records);
     {

@@ -303,3 +303,67 @@ fn settings_refuse_to_show_words_without_reconfirming() {
     assert!(!html.contains(&format!(">{first_word} ")), "words hidden");
     assert!(html.contains("no trust policy is set"));
 }
+
+/// What the rotation inside the harness left: its outcome, the outbox's
+/// kinds, whether the old grant is still recorded, the vault's generation.
+type Rotated = (Result<String, String>, Vec<String>, bool, u32);
+
+thread_local! {
+    static ROTATED: RefCell<Option<Rotated>> = const { RefCell::new(None) };
+}
+
+#[test]
+fn settings_rotate_the_key_re_sign_what_waits_and_reseal_the_vault() {
+    use assent_app::actions;
+    use assent_app::platform::SecretHome;
+    let html = render(Route::SettingsScreen {}, |app: &mut AppState| {
+        let home = SecretHome::Vault { why: "test".into() };
+        let words = MnemonicPhrase::generate(&mut OsRng);
+        actions::keep_wallet(app, words, &home, Some("a long passphrase".into())).unwrap();
+        let w = app.wallet.read().clone().unwrap();
+        let queued = actions::sign_and_queue(
+            app,
+            grant(&w, &[Purpose::Treat], NOW + 9_000)
+                .body()
+                .kind
+                .clone(),
+        )
+        .unwrap();
+        assert!(actions::rotate_key(app, Some("the wrong one".into())).is_err());
+        assert_eq!(
+            app.wallet.read().as_ref().unwrap().identities()[0]
+                .generation
+                .0,
+            0,
+            "nothing changed"
+        );
+        let outcome = actions::rotate_key(app, Some("a long passphrase".into()));
+        let kinds = app
+            .ledger
+            .read()
+            .outbox
+            .items()
+            .iter()
+            .map(|o| o.kind.clone())
+            .collect();
+        // The queued grant was re-signed: the records hold the new version only.
+        let still_old = app.records.read().signed.iter().any(|t| {
+            assent_core::ids::TxId::of(&data_encoding::BASE64.decode(t.as_bytes()).unwrap())
+                == queued.id()
+        });
+        // The vault, opened afresh, is at the new generation.
+        app.wallet.set(None);
+        actions::unlock(app, Some("a long passphrase".into())).unwrap();
+        let generation = app.wallet.read().as_ref().unwrap().identities()[0]
+            .generation
+            .0;
+        ROTATED.with(|r| *r.borrow_mut() = Some((outcome, kinds, still_old, generation)));
+    });
+    let (outcome, kinds, still_old, generation) = ROTATED.with(|r| r.borrow_mut().take()).unwrap();
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert_eq!(kinds, ["Enroll", "RotateKey", "Grant"]);
+    assert!(!still_old);
+    assert_eq!(generation, 1);
+    assert!(html.contains("It signs with key number 2"), "{html}");
+    assert!(html.contains("Rotate my key…"));
+}

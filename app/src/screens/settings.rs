@@ -1,5 +1,6 @@
-//! Settings: the ledger and its trust policy (validators, quorum), backup
-//! (the words after re-confirming, or an encrypted backup file).
+//! Settings: the ledger and its trust policy (validators, quorum), the key
+//! (rotation), backup (the words after re-confirming, or an encrypted backup
+//! file).
 
 use crate::actions;
 use crate::state::{use_app, Persist};
@@ -68,6 +69,7 @@ pub fn SettingsScreen() -> Element {
                 Err(e) => rsx! { p { class: "error", "{e}" } },
             }
         }
+        crate::screens::key_rotation::KeyRotation {}
         section { aria_labelledby: "backup-h",
             h2 { id: "backup-h", "Backup" }
             if let Some(k) = keeper { p { "{k}" } }
