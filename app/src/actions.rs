@@ -107,10 +107,10 @@ pub fn unlock(app: &mut AppState, passphrase: Option<String>) -> Result<(), Stri
 }
 
 /// Rotates the wallet's key (PROTOCOL §1): core signs the `RotateKey` and
-/// re-signs what was queued under the old key; the advanced secret goes back
-/// to its keeper (a vault is sealed again under `passphrase`, which must open
-/// it), then the outbox and the records are saved. The next [`sync_round`]
-/// sends it. Returns the new key's fingerprint.
+/// queues it behind what was signed before; the advanced secret goes back to
+/// its keeper (a vault is sealed again under `passphrase`, which must open
+/// it), then the outbox is saved. The next [`sync_round`] sends it. Returns
+/// the new key's fingerprint.
 ///
 /// # Errors
 /// A plain message; nothing changed.
@@ -152,13 +152,6 @@ pub fn rotate_key(app: &mut AppState, passphrase: Option<String>) -> Result<Stri
                 .put(keys::VAULT, &sealed_text(&advanced, passphrase)?)?;
         }
     }
-    {
-        let mut records = app.records.write();
-        for (old, new) in &rotation.resigned {
-            records.replace_signed(old, new);
-        }
-    }
-    app.persist(Persist::Records);
     app.ledger.set(state);
     app.persist(Persist::Ledger);
     let fingerprint = advanced

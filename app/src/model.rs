@@ -152,23 +152,6 @@ impl Records {
         }
     }
 
-    /// Puts `new` where the transaction `old` was (after a key rotation
-    /// re-signed it); `false` if `old` is not among the signed records.
-    pub fn replace_signed(&mut self, old: &assent_core::ids::TxId, new: &SignedTx) -> bool {
-        let found = self.signed.iter_mut().find(|text| {
-            BASE64
-                .decode(text.as_bytes())
-                .is_ok_and(|bytes| assent_core::ids::TxId::of(&bytes) == *old)
-        });
-        match found {
-            Some(text) => {
-                *text = BASE64.encode(new.bytes());
-                true
-            }
-            None => false,
-        }
-    }
-
     /// Adds a delegation received (once).
     pub fn add_received(&mut self, tx: &SignedTx) {
         let text = BASE64.encode(tx.bytes());

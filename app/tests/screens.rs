@@ -305,7 +305,8 @@ fn settings_refuse_to_show_words_without_reconfirming() {
 }
 
 /// What the rotation inside the harness left: its outcome, the outbox's
-/// kinds, whether the old grant is still recorded, the vault's generation.
+/// kinds, whether the grant signed before is still recorded as it was, the
+/// vault's generation.
 type Rotated = (Result<String, String>, Vec<String>, bool, u32);
 
 thread_local! {
@@ -313,7 +314,7 @@ thread_local! {
 }
 
 #[test]
-fn settings_rotate_the_key_re_sign_what_waits_and_reseal_the_vault() {
+fn settings_rotate_the_key_behind_what_waits_and_reseal_the_vault() {
     use assent_app::actions;
     use assent_app::platform::SecretHome;
     let html = render(Route::SettingsScreen {}, |app: &mut AppState| {
@@ -346,7 +347,7 @@ fn settings_rotate_the_key_re_sign_what_waits_and_reseal_the_vault() {
             .iter()
             .map(|o| o.kind.clone())
             .collect();
-        // The queued grant was re-signed: the records hold the new version only.
+        // The grant handed out before stays as it was signed.
         let still_old = app.records.read().signed.iter().any(|t| {
             assent_core::ids::TxId::of(&data_encoding::BASE64.decode(t.as_bytes()).unwrap())
                 == queued.id()
@@ -361,8 +362,8 @@ fn settings_rotate_the_key_re_sign_what_waits_and_reseal_the_vault() {
     });
     let (outcome, kinds, still_old, generation) = ROTATED.with(|r| r.borrow_mut().take()).unwrap();
     assert!(outcome.is_ok(), "{outcome:?}");
-    assert_eq!(kinds, ["Enroll", "RotateKey", "Grant"]);
-    assert!(!still_old);
+    assert_eq!(kinds, ["Enroll", "Grant", "RotateKey"]);
+    assert!(still_old);
     assert_eq!(generation, 1);
     assert!(html.contains("It signs with key number 2"), "{html}");
     assert!(html.contains("Rotate my key…"));

@@ -1,7 +1,7 @@
 //! `assent rotate`: move the wallet's identity to its pre-committed next key
-//! (PROTOCOL §1). Core signs the `RotateKey` with the current key, puts the
-//! outbox in an order the ledger accepts and re-signs what was queued under
-//! the old key; this saves the advanced secret, then the outbox, and sends.
+//! (PROTOCOL §1). Core signs the `RotateKey` with the current key and queues
+//! it behind what was signed before; this saves the advanced secret, then the
+//! outbox, and sends. A rotation the ledger refuses is undone.
 
 use crate::consent_cmd::{nonce, now};
 use crate::ledger_io::{self, LedgerArgs};
@@ -51,17 +51,15 @@ pub fn run(dir: &WalletDir, origin: &str, args: RotateArgs) -> Result<()> {
         return Err(e.context("the rotation was not saved; your key is unchanged"));
     }
     println!(
-        "Key rotated: your identity {} now signs with generation {} ({}).",
+        "Key rotated: your identity {} now signs with key number {} (generation {}, {}).",
         wallet.primary_public_key().fingerprint(),
+        rotation.identity.generation.0 + 1,
         rotation.identity.generation.0,
         wallet
             .signing_key(rotation.identity)?
             .public_key()
             .fingerprint()
     );
-    for (old, new) in &rotation.resigned {
-        println!("Re-signed queued {old} as {}.", new.id());
-    }
     let flushed = ledger_io::runtime()?.block_on(sync::flush(&client, &mut state.outbox, now()));
     ledger_io::save_state(&path, &state)?;
     match state.outbox.get(&rotation.tx.id()).map(|o| &o.state) {
@@ -70,14 +68,23 @@ pub fn run(dir: &WalletDir, origin: &str, args: RotateArgs) -> Result<()> {
             rotation.tx.id(),
             assent_core::explain::date(*deadline)
         ),
-        Some(State::Refused { code, message }) => anyhow::bail!(
-            "the ledger refused the rotation ({code}: {message}); run `assent history` to see \
-             your identity as the ledger holds it"
-        ),
+        Some(State::Refused { code, message }) => {
+            // The ledger will not move the identity: go back to the old key.
+            wallet_dir::save_changed(dir, args.vault.as_deref(), &held)
+                .context("putting the old key back after the ledger refused the rotation")?;
+            anyhow::bail!(
+                "the ledger refused the rotation ({code}: {message}); your key is unchanged"
+            )
+        }
         _ => println!(
-            "Rotation {} queued: {}. It will be sent by the next `assent submit` or `assent history`.",
+            "Rotation {} queued behind what was signed before it: {}. It will be sent by the \
+             next `assent submit` or `assent history`; until the ledger accepts it, keep the \
+             old key's device away from others.",
             rotation.tx.id(),
-            flushed.offline.as_deref().unwrap_or("the ledger did not answer")
+            flushed
+                .offline
+                .as_deref()
+                .unwrap_or("the ledger did not answer")
         ),
     }
     Ok(())

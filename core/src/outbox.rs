@@ -70,10 +70,6 @@ pub struct Outgoing {
     pub tx: String,
     /// When it was queued (POSIX seconds).
     pub queued_at: u64,
-    /// Whether it was ever sent without a definite answer (the ledger may
-    /// hold it). Such a transaction is never re-signed, only sent again.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub offered: bool,
     /// Where it stands.
     #[serde(flatten)]
     pub state: State,
@@ -108,30 +104,9 @@ impl Outbox {
             kind: tx.body().kind.name().to_owned(),
             tx: BASE64.encode(tx.bytes()),
             queued_at: now,
-            offered: false,
             state: State::Queued,
         });
         true
-    }
-
-    /// Notes that a queued transaction was sent and no definite answer came
-    /// back: the ledger may hold it.
-    pub fn offered(&mut self, id: &TxId) {
-        if let Some(o) = self.get_mut(id) {
-            o.offered = true;
-        }
-    }
-
-    /// Takes out, oldest first, the queued transactions that `take` picks
-    /// among those the ledger has never been offered, so they can be
-    /// replaced (re-signed after a key rotation). What was offered stays:
-    /// the ledger may hold it, and a second version would be a duplicate.
-    pub fn withdraw_unoffered(&mut self, mut take: impl FnMut(&Outgoing) -> bool) -> Vec<Outgoing> {
-        let (taken, kept) = std::mem::take(&mut self.items)
-            .into_iter()
-            .partition(|o| o.state == State::Queued && !o.offered && take(o));
-        self.items = kept;
-        taken
     }
 
     /// Every transaction, oldest first.

@@ -333,7 +333,7 @@ impl WalletSecret {
 
 /// Makes a `Grant` or `Revoke` that names no patient name `patient`; any
 /// other transaction, or one that names a patient already, is left alone.
-pub(crate) fn name_patient(kind: &mut crate::tx::Kind, patient: IdentityId) {
+fn name_patient(kind: &mut crate::tx::Kind, patient: IdentityId) {
     match kind {
         crate::tx::Kind::Grant(g) => {
             g.patient.get_or_insert(patient);

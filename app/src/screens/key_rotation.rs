@@ -27,6 +27,9 @@ pub fn KeyRotation() -> Element {
         .map(|k| k.public_key().fingerprint().to_string())
         .unwrap_or_default();
     let generation = identity.generation.0;
+    // A sync in flight writes the outbox back when it ends: rotating now
+    // would be overwritten by it.
+    let busy = app.view.read().busy;
     let mut a1 = app.clone();
     rsx! {
         section { aria_labelledby: "key-h",
@@ -38,12 +41,13 @@ pub fn KeyRotation() -> Element {
             p { "Rotate the key if a device that held this wallet was lost, or you think the key leaked. Your grants and delegations stay as they are; once the ledger records the rotation, the old key can sign nothing for you. Anyone with your 24 words can still rotate, so keep them safe." }
             if *confirming.read() {
                 div { role: "group", aria_label: "Confirm the key rotation",
-                    p { strong { "Rotate now?" } " Anything waiting to be sent is signed again with the new key." }
+                    p { strong { "Rotate now?" } " What you signed before is sent first, as it is; from now on you sign with the new key." }
                     if is_vault {
                         label { r#for: "rotate-pass", "Vault passphrase (the vault is sealed again with the new key)" }
                         input { id: "rotate-pass", r#type: "password", autocomplete: "current-password", value: "{pass}", oninput: move |e: FormEvent| pass.set(e.value()) }
                     }
-                    button { class: "danger", disabled: is_vault && pass.read().is_empty(), onclick: move |_| {
+                    if busy { p { role: "status", "Waiting for the ledger check in progress to finish…" } }
+                    button { class: "danger", disabled: busy || (is_vault && pass.read().is_empty()), onclick: move |_| {
                             let p = is_vault.then(|| pass.read().clone());
                             let outcome = actions::rotate_key(&mut a1, p);
                             if outcome.is_ok() {
@@ -59,7 +63,7 @@ pub fn KeyRotation() -> Element {
                 button { onclick: move |_| { confirming.set(true); message.set(None); }, "Rotate my key…" }
             }
             match message.read().as_ref() {
-                Some(Ok(fingerprint)) => rsx! { p { role: "status", "Key rotated: you now sign with {fingerprint}. The rotation is being sent to the ledger." } },
+                Some(Ok(fingerprint)) => rsx! { p { role: "status", "Key rotated: you now sign with {fingerprint}. The rotation goes to the ledger with the next check; the home screen warns if it is overdue." } },
                 Some(Err(e)) => rsx! { p { role: "alert", class: "error", "The key was not rotated: {e}" } },
                 None => rsx! {},
             }

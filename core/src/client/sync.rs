@@ -171,9 +171,6 @@ pub async fn flush(client: &LedgerClient, outbox: &mut Outbox, now: u64) -> Flus
                 done.refused.push((item.id, code, message));
             }
             Err(e) => {
-                // The request may have reached the ledger before the answer
-                // was lost: never re-sign this one.
-                outbox.offered(&item.id);
                 done.offline = Some(e.to_string());
                 break;
             }

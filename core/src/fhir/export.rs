@@ -91,6 +91,9 @@ pub fn export_grant(tx: &SignedTx, status: ConsentStatus, origin: &str) -> Optio
     };
     let signer = IdentityId(tx.signer());
     let patient = grant.patient.unwrap_or(signer);
+    // PROTOCOL §8: the patient, or the caregiver for a delegate grant. A
+    // patient who rotated signs with another key but is still the patient.
+    let performer = if grant.via.is_some() { signer } else { patient };
     let permit = &grant.scope.permit;
 
     let mut base = serde_json::Map::new();
@@ -137,7 +140,7 @@ pub fn export_grant(tx: &SignedTx, status: ConsentStatus, origin: &str) -> Optio
         "category": [{"coding": [{"system": LOINC_SYSTEM, "code": "59284-0"}]}],
         "patient": identity(&patient),
         "dateTime": iso(tx.body().created),
-        "performer": [identity(&signer)],
+        "performer": [identity(&performer)],
         "sourceAttachment": {
             "contentType": "application/cose",
             "data": data_encoding::BASE64.encode(tx.bytes()),

@@ -10,7 +10,7 @@
 //! | `category` | LOINC `59284-0` (patient consent) |
 //! | `patient.identifier` | `urn:assent:identity` = the patient's identity key (`assent1…`) |
 //! | `dateTime` | the grant's creation time |
-//! | `performer[0].identifier` | the signer's identity: the patient, or the caregiver for a delegate grant |
+//! | `performer[0].identifier` | the patient (whichever key signs for them), or the signer for a caregiver's grant |
 //! | `policyRule` | v3-ActCode `OPTIN` (R4 requires a policy or policyRule) |
 //! | `sourceAttachment` | the signed grant itself, `application/cose`, base64 |
 //! | `provision.type` | `permit` (the base); nested `deny` exceptions, one level only |

@@ -194,3 +194,19 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn after_a_key_rotation_the_performer_is_still_the_patient() {
+    let grant = Grant {
+        grantee: OrgId([0xab; 32]),
+        scope: lab_scope(),
+        patient: Some(crate::ids::IdentityId(key(10).public_key())),
+        via: None,
+        request: None,
+    };
+    let tx = SignedTx::sign(&Body::new(T0, [1; 8], Kind::Grant(grant)), &key(11), ORIGIN);
+    let c = export_grant(&tx, ConsentStatus::Active, ORIGIN).unwrap();
+    let patient = key(10).public_key().to_text();
+    assert_eq!(c["patient"]["identifier"]["value"], patient.as_str());
+    assert_eq!(c["performer"][0]["identifier"]["value"], patient.as_str());
+}
