@@ -76,34 +76,35 @@ pub fn keep_wallet(
 pub fn unlock(app: &mut AppState, passphrase: Option<String>) -> Result<(), String> {
     let meta = app.meta.read().clone().ok_or("there is no wallet yet")?;
     let secret = match &meta.keeper {
-        Keeper::Keystore { .. } => {
-            let id: WalletId = meta
-                .wallet_id
-                .parse()
-                .map_err(|e: assent_core::wallet::WalletError| e.to_string())?;
-            OsKeystore::open()
-                .and_then(|s| s.load(&id))
-                .map_err(|e| e.to_string())?
-        }
-        Keeper::Vault => {
-            let text = app.store.get(keys::VAULT).ok_or("the vault is missing")?;
-            let bytes = BASE64
-                .decode(text.trim().as_bytes())
-                .map_err(|_| "the vault is damaged")?;
-            let passphrase = passphrase.ok_or("enter your passphrase")?;
-            vault::open_wallet(&bytes, &Passphrase::new(passphrase)).map_err(|e| match e {
-                vault::VaultError::DecryptionFailed => {
-                    "that passphrase does not open this vault".to_string()
-                }
-                other => other.to_string(),
-            })?
-        }
+        Keeper::Keystore { .. } => OsKeystore::open()
+            .and_then(|s| s.load(&wallet_id(&meta)?))
+            .map_err(|e| e.to_string())?,
+        Keeper::Vault => open_vault(app, passphrase.ok_or("enter your passphrase")?)?,
     };
     if secret.primary_public_key().to_string() != meta.public_key {
         return Err("the stored secret belongs to another wallet".into());
     }
     app.wallet.set(Some(Rc::new(secret)));
     Ok(())
+}
+
+/// The keystore account `meta` names.
+fn wallet_id(meta: &WalletMeta) -> Result<WalletId, assent_core::keystore::KeystoreError> {
+    meta.wallet_id
+        .parse()
+        .map_err(assent_core::keystore::KeystoreError::Item)
+}
+
+/// Opens the vault this app keeps with `passphrase`.
+fn open_vault(app: &AppState, passphrase: String) -> Result<WalletSecret, String> {
+    let text = app.store.get(keys::VAULT).ok_or("the vault is missing")?;
+    let bytes = BASE64
+        .decode(text.trim().as_bytes())
+        .map_err(|_| "the vault is damaged")?;
+    vault::open_wallet(&bytes, &Passphrase::new(passphrase)).map_err(|e| match e {
+        vault::VaultError::DecryptionFailed => "that passphrase does not open this vault".into(),
+        other => other.to_string(),
+    })
 }
 
 /// Rotates the wallet's key (PROTOCOL §1): core signs the `RotateKey` and
@@ -131,23 +132,13 @@ pub fn rotate_key(app: &mut AppState, passphrase: Option<String>) -> Result<Stri
     )
     .map_err(|e| e.to_string())?;
     match &meta.keeper {
-        Keeper::Keystore { .. } => {
-            let id: WalletId = meta
-                .wallet_id
-                .parse()
-                .map_err(|e: assent_core::wallet::WalletError| e.to_string())?;
-            OsKeystore::open()
-                .and_then(|s| s.update(&id, &advanced))
-                .map_err(|e| e.to_string())?;
-        }
+        Keeper::Keystore { .. } => OsKeystore::open()
+            .and_then(|s| s.update(&wallet_id(&meta)?, &advanced))
+            .map_err(|e| e.to_string())?,
         Keeper::Vault => {
             let passphrase = passphrase.ok_or("enter your vault passphrase")?;
-            let text = app.store.get(keys::VAULT).ok_or("the vault is missing")?;
-            let bytes = BASE64
-                .decode(text.trim().as_bytes())
-                .map_err(|_| "the vault is damaged")?;
-            vault::open_wallet(&bytes, &Passphrase::new(passphrase.clone()))
-                .map_err(|_| "that passphrase does not open this vault")?;
+            // The passphrase must open the vault being replaced.
+            open_vault(app, passphrase.clone())?;
             app.store
                 .put(keys::VAULT, &sealed_text(&advanced, passphrase)?)?;
         }

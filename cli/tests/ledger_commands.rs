@@ -187,24 +187,9 @@ fn patient_and_clinic_against_a_real_ledger() {
     let clinic_key = data.path().join("org-riverside-clinic.key");
     let clinic_key = clinic_key.to_str().unwrap();
     let grant = w.path("g.cose");
-    w.ok(&[
-        "grant",
-        "--to",
-        &org,
-        "--class",
-        "Observation",
-        "--purpose",
-        "TREAT",
-        "--days",
-        "30",
-        "--out",
-        grant.to_str().unwrap(),
-    ]);
+    let grant_id = grant_to(&w, &org, &grant);
     let submitted = w.ok(&["submit", grant.to_str().unwrap(), "--ledger", &url]);
     assert!(submitted.contains("Submitted"), "{submitted}");
-    let grant_id: Value =
-        serde_json::from_str(&w.ok(&["tx", "show", grant.to_str().unwrap(), "--json"])).unwrap();
-    let grant_id = grant_id["id"].as_str().unwrap().to_owned();
     let patient = w.public_key();
     for resource in ["Observation=3", "MedicationStatement"] {
         w.ok(&[

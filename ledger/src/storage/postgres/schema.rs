@@ -61,8 +61,10 @@ pub(super) async fn migrate(
         )
         .await
     {
-        // Two replicas creating it at once: the loser sees a duplicate.
-        if !is_duplicate(&e) {
+        // Two replicas creating it at once: the loser sees a duplicate table,
+        // or (IF NOT EXISTS is not atomic in PostgreSQL) a duplicate of the
+        // table's row type, 42710, once the winner has committed.
+        if !is_duplicate(&e) && e.code() != Some(&SqlState::DUPLICATE_OBJECT) {
             return Err(e);
         }
     }
