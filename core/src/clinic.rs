@@ -134,20 +134,18 @@ enum SignerTie {
 
 fn signer_tie(code: &GrantCode) -> SignerTie {
     let grant = code.terms();
-    let tied = match (
-        code.delegation(),
-        &code.delegation().map(|d| &d.body().kind),
-    ) {
-        (Some(delegation), Some(Kind::Delegate(d))) => {
-            grant
-                .patient
-                .is_some_and(|p| *p.key() == delegation.signer())
-                && *d.caregiver.key() == code.grant().signer()
-        }
-        (Some(_), _) => false,
-        (None, _) => grant
-            .patient
-            .is_none_or(|p| *p.key() == code.grant().signer()),
+    let signer = code.grant().signer();
+    let tied = match code.delegation() {
+        None => grant.patient.is_none_or(|p| *p.key() == signer),
+        Some(delegation) => match &delegation.body().kind {
+            Kind::Delegate(d) => {
+                grant
+                    .patient
+                    .is_some_and(|p| *p.key() == delegation.signer())
+                    && *d.caregiver.key() == signer
+            }
+            _ => false,
+        },
     };
     if tied {
         SignerTie::Inception

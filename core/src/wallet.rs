@@ -151,12 +151,8 @@ impl WalletSecret {
         &self,
         identity: IdentityRef,
     ) -> Result<crate::ids::KeyCommitment, WalletError> {
-        let next = IdentityRef {
-            index: identity.index,
-            generation: crate::keys::Generation(identity.generation.0 + 1),
-        };
         Ok(crate::ids::KeyCommitment::to(
-            &self.signing_key(next)?.public_key(),
+            &self.signing_key(identity.next())?.public_key(),
         ))
     }
 
@@ -173,12 +169,8 @@ impl WalletSecret {
     /// # Panics
     /// Never for an identity of this wallet (they are checked on construction).
     pub fn identity_id(&self, identity: IdentityRef) -> IdentityId {
-        let inception = IdentityRef {
-            index: identity.index,
-            generation: Generation(0),
-        };
         IdentityId(
-            self.signing_key(inception)
+            self.signing_key(identity.inception())
                 .expect("identities are checked on construction")
                 .public_key(),
         )
@@ -227,16 +219,9 @@ impl WalletSecret {
                 .ok_or(WalletError::Identities(
                     "not an identity of this wallet at this generation",
                 ))?;
-        let next = IdentityRef {
-            index: identity.index,
-            generation: Generation(identity.generation.0 + 1),
-        };
+        let next = identity.next();
         // The key after `next` must be derivable too: its commitment is signed now.
-        let after = IdentityRef {
-            index: next.index,
-            generation: Generation(next.generation.0 + 1),
-        };
-        if after.path().is_err() {
+        if next.next().path().is_err() {
             return Err(WalletError::Identities(
                 "no generation is left to rotate to",
             ));

@@ -38,6 +38,24 @@ impl IdentityRef {
         generation: Generation(0),
     };
 
+    /// The same identity at its inception key (generation 0), the key that
+    /// names it.
+    pub fn inception(self) -> IdentityRef {
+        IdentityRef {
+            generation: Generation(0),
+            ..self
+        }
+    }
+
+    /// The same identity one key generation on (the key a pre-rotation
+    /// commitment names).
+    pub fn next(self) -> IdentityRef {
+        IdentityRef {
+            generation: Generation(self.generation.0 + 1),
+            ..self
+        }
+    }
+
     /// `m/44'/16723'/index'/generation'`.
     ///
     /// # Errors
