@@ -503,6 +503,45 @@ fn a_rotated_key_signs_for_the_same_identity_and_the_old_one_for_nothing() {
     assert_eq!(h["entries"], 6, "{h}");
     assert_eq!(h["accesses"][0]["verdict"], "covered", "{h}");
 
+    // A clinic scanning what the old key signed and nobody sent: sound
+    // offline, but online the ledger (asked by the clinic's submission)
+    // refuses the replaced key, so it is unknown and the clinic must not rely
+    // on it. The new key's unsent grant is accepted by that submission.
+    let scan = |file: &Path, online: bool| {
+        let code = w.ok(&["qr", file.to_str().unwrap(), "--text"]);
+        let mut args = vec![
+            "clinic",
+            "scan",
+            "--text",
+            code.trim(),
+            "--org",
+            &org,
+            "--json",
+        ];
+        let key = clinic_key.to_str().unwrap();
+        if online {
+            args.extend(["--ledger", url.as_str(), "--key", key]);
+        }
+        let out = w.run(&args, None);
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    assert_eq!(scan(&kept, false)["verdict"], "valid");
+    let v = scan(&kept, true);
+    assert_eq!(v["verdict"], "unknown", "{v}");
+    assert!(v["reason"].as_str().unwrap().contains("refuses"), "{v}");
+    let unsent = w.path("d.cose");
+    grant_to(&w, &org, &unsent);
+    let v = scan(&unsent, true);
+    assert_eq!(v["verdict"], "valid", "{v}");
+    assert!(
+        v["reason"]
+            .as_str()
+            .unwrap()
+            .contains("accepted it just now"),
+        "{v}"
+    );
+    w.ok(&["submit", unsent.to_str().unwrap(), "--ledger", &url]);
+
     // What the old key signed and nobody sent is refused now.
     let out = w.run(&["submit", kept.to_str().unwrap(), "--ledger", &url], None);
     assert!(!out.status.success());

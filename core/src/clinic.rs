@@ -7,7 +7,10 @@
 //! grant fits the delegation's scope and period; the grant's period holds
 //! now; the grantee is this clinic. Online ([`check_online`]): the grant's
 //! status at a quorum-cosigned checkpoint, proven by a map proof, fresh
-//! within `max_view_age`; a stale view is `unknown`, never `valid`.
+//! within `max_view_age`; a stale view is `unknown`, never `valid`. A
+//! grant the ledger does not hold yet is submitted by the clinic: the
+//! ledger checks who may sign (it follows key rotations, a code cannot),
+//! and only its acceptance makes such a grant `valid`.
 
 use crate::ids::{GrantId, OrgId};
 use crate::qr::{decode_grant, GrantCode, QrError};
@@ -16,16 +19,49 @@ use crate::smt::MapProof;
 use crate::trust::{Freshness, VerifiedCheckpoint};
 use crate::tx::Kind;
 
+/// What a `valid` verdict rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Standing {
+    /// The offline checks only: signatures, delegation, period, grantee.
+    Offline,
+    /// Live in the state map at the quorum-cosigned checkpoint of this size.
+    Live(u64),
+    /// In no checkpoint yet, but the ledger, which checks who may sign,
+    /// accepted it just now.
+    Accepted,
+}
+
+/// What the ledger said about a grant at a checkpoint, as the clinic got it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LedgerAnswer {
+    /// The state map holds this status.
+    Held(Status),
+    /// The map does not hold it, and it was not submitted.
+    Absent,
+    /// The map does not hold it; submitted since, and accepted (a verified
+    /// receipt, or the ledger's word that it holds it already).
+    Accepted,
+    /// The map does not hold it; submitted since, and refused for this reason.
+    Refused(String),
+}
+
+impl LedgerAnswer {
+    /// The status the map proof must show: `None` for absent.
+    fn status(&self) -> Option<Status> {
+        match self {
+            LedgerAnswer::Held(status) => Some(*status),
+            _ => None,
+        }
+    }
+}
+
 /// The outcome of a scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
-    /// The grant holds (offline only, or also at a fresh checkpoint).
+    /// The grant holds.
     Valid {
-        /// The checkpoint size it was proven live at; `None`: offline only,
-        /// or not on the ledger yet.
-        at: Option<u64>,
-        /// Whether the ledger holds the grant yet.
-        on_ledger: bool,
+        /// What that rests on.
+        on: Standing,
     },
     /// Revoked on the ledger.
     Revoked {
@@ -71,17 +107,19 @@ impl Verdict {
     /// The verdict in plain words for the clinic's staff.
     pub fn reason(&self) -> String {
         match self {
-            Verdict::Valid { at: Some(size), .. } => {
+            Verdict::Valid {
+                on: Standing::Live(size),
+            } => {
                 format!("valid: signed by the patient and live on the ledger (checkpoint {size})")
             }
             Verdict::Valid {
-                on_ledger: false, ..
-            } => {
-                "valid: signed by the patient; the ledger does not hold it yet, so submit it".into()
-            }
-            Verdict::Valid { .. } => {
-                "valid offline: signed by the patient; not checked against the ledger".into()
-            }
+                on: Standing::Accepted,
+            } => "valid: signed by the patient; the ledger accepted it just now and its next \
+                  checkpoint will show it"
+                .into(),
+            Verdict::Valid {
+                on: Standing::Offline,
+            } => "valid offline: signed by the patient; not checked against the ledger".into(),
             Verdict::Revoked { since } => {
                 format!("revoked: the patient ended this grant (ledger entry {since})")
             }
@@ -209,26 +247,33 @@ pub fn check_offline(code: &GrantCode, clinic: &OrgId, now: u64) -> Verdict {
         };
     }
     Verdict::Valid {
-        at: None,
-        on_ledger: true,
+        on: Standing::Offline,
     }
 }
 
-/// Completes an offline `Valid` verdict with the ledger's answer: the grant's
-/// `status` (`None`: absent) and its map `proof` at `checkpoint`, verified
-/// under the trust policy, judged fresh at `now`. Other verdicts pass through.
+/// Whether the ledger can change an offline verdict: a `valid` one, or an
+/// `unknown` one only because a signer is a key the ledger alone can
+/// confirm. Every other verdict stands whatever the ledger says, so a
+/// clinic neither asks nor submits for it.
+pub fn worth_asking_online(offline: &Verdict, code: &GrantCode) -> bool {
+    offline.is_valid()
+        || (matches!(offline, Verdict::Unknown { .. }) && signer_tie(code) == SignerTie::LedgerOnly)
+}
+
+/// Completes an offline verdict with the ledger's `answer` about the grant
+/// at `checkpoint` (verified under the trust policy) and its map `proof`,
+/// judged fresh at `now`. Verdicts the ledger cannot change
+/// ([`worth_asking_online`]) pass through.
 pub fn check_online(
     offline: Verdict,
     code: &GrantCode,
     checkpoint: &VerifiedCheckpoint,
     max_view_age: u64,
     now: u64,
-    status: Option<Status>,
+    answer: &LedgerAnswer,
     proof: &MapProof,
 ) -> Verdict {
-    let tie = signer_tie(code);
-    let settled_online = matches!(offline, Verdict::Unknown { .. }) && tie == SignerTie::LedgerOnly;
-    if !offline.is_valid() && !settled_online {
+    if !worth_asking_online(&offline, code) {
         return offline;
     }
     let grant = &GrantId(code.grant().id().0);
@@ -236,7 +281,7 @@ pub fn check_online(
     if let Err(e) = proof.verify(
         cp.state_root,
         &grant_key(grant),
-        status.map(|s| s.value_hash()),
+        answer.status().map(|s| s.value_hash()),
     ) {
         return Verdict::Unknown {
             why: format!("the ledger's status proof does not hold ({e})"),
@@ -247,22 +292,23 @@ pub fn check_online(
             why: "ledger view stale: no quorum has confirmed the ledger recently".into(),
         };
     }
-    match status {
-        Some(Status { live: true, .. }) => Verdict::Valid {
-            at: Some(cp.size),
-            on_ledger: true,
+    match answer {
+        LedgerAnswer::Held(Status { live: true, .. }) => Verdict::Valid {
+            on: Standing::Live(cp.size),
         },
-        Some(Status { live: false, since }) => Verdict::Revoked { since },
-        // The ledger checks who may sign when it appends; until then a key
-        // it has not confirmed proves nothing.
-        None if tie == SignerTie::LedgerOnly => Verdict::Unknown {
-            why: "not on the ledger yet, and signed with a key only the ledger can confirm \
-                  (after a key rotation): submit it, then scan again"
+        LedgerAnswer::Held(Status { live: false, since }) => Verdict::Revoked { since: *since },
+        LedgerAnswer::Accepted => Verdict::Valid {
+            on: Standing::Accepted,
+        },
+        // The ledger checks who may sign when it appends (the signer may be
+        // a key the patient has since replaced); until then nothing is known.
+        LedgerAnswer::Absent => Verdict::Unknown {
+            why: "not on the ledger yet, which alone can confirm the signing key: submit it, \
+                  then scan again"
                 .into(),
         },
-        None => Verdict::Valid {
-            at: None,
-            on_ledger: false,
+        LedgerAnswer::Refused(why) => Verdict::Unknown {
+            why: format!("not on the ledger, and the ledger refuses it: {why}"),
         },
     }
 }

@@ -11,7 +11,7 @@ use assent_core::client::sync::{
     flush, follow, refresh, stored_entries, sync_history, LedgerState, StoredHistory, SyncError,
 };
 use assent_core::client::{ClientError, LedgerClient};
-use assent_core::clinic::{self, Verdict};
+use assent_core::clinic::{self, LedgerAnswer, Standing, Verdict};
 use assent_core::codes::{AccessMode, Action, OrgKind, Purpose, ResourceType};
 use assent_core::history::{HistoryError, VerifiedEntry};
 use assent_core::ids::{GrantId, IdentityId, KeyCommitment, OrgId, ProposalId};
@@ -915,13 +915,13 @@ fn forged_expired_and_revoked_grant_codes_are_never_valid() {
             .unwrap();
         let (code, offline) = clinic::scan(&text, DEMO_ORIGIN, &clinic, at);
         let code = code.expect("a genuine code");
-        clinic::check_online(offline, &code, cp, max_age, at, status, &proof)
+        let answer = status.map_or(LedgerAnswer::Absent, LedgerAnswer::Held);
+        clinic::check_online(offline, &code, cp, max_age, at, &answer, &proof)
     };
     assert_eq!(
         online(&live_cp, now()),
         Verdict::Valid {
-            at: Some(live_cp.checkpoint().size),
-            on_ledger: true
+            on: Standing::Live(live_cp.checkpoint().size)
         }
     );
     let live_answer = w.proxy.last_truth("/api/v1/status/grant/");

@@ -138,7 +138,8 @@ pub async fn listed_orgs(client: &LedgerClient) -> Result<Vec<(OrgId, String)>, 
 
 /// The clinic's online step after an offline verdict: move the checkpoint
 /// memory forward, fetch the grant's status proof at that checkpoint (as
-/// `reader`, where the ledger asks readers to sign), and let
+/// `reader`, where the ledger asks readers to sign), submit the code's
+/// transactions when the ledger does not hold the grant, and let
 /// [`clinic::check_online`](crate::clinic::check_online) decide. A ledger
 /// that cannot be asked turns a `valid` into `unknown`, never the reverse.
 pub async fn check_grant_online(
@@ -149,7 +150,10 @@ pub async fn check_grant_online(
     reader: Option<&SigningKey>,
     now: u64,
 ) -> crate::clinic::Verdict {
-    use crate::clinic::{check_online, Verdict};
+    use crate::clinic::{check_online, worth_asking_online, LedgerAnswer, Verdict};
+    if !worth_asking_online(&offline, code) {
+        return offline;
+    }
     let grant = crate::ids::GrantId(code.grant().id().0);
     let online = async {
         let checkpoint = sync::refresh(client, state, now).await?;
@@ -157,22 +161,52 @@ pub async fn check_grant_online(
         let (status, proof) = client
             .grant_status(&grant, size, reader.map(|k| (k, now)))
             .await?;
-        Ok::<_, SyncError>((checkpoint, status, proof))
+        let answer = match status {
+            Some(status) => LedgerAnswer::Held(status),
+            None => submit_code(client, code).await?,
+        };
+        Ok::<_, SyncError>((checkpoint, answer, proof))
     };
     match online.await {
-        Ok((checkpoint, status, proof)) => check_online(
+        Ok((checkpoint, answer, proof)) => check_online(
             offline,
             code,
             &checkpoint,
             client.policy().max_view_age,
             now,
-            status,
+            &answer,
             &proof,
         ),
-        Err(e) if offline.is_valid() => Verdict::Unknown {
+        Err(e) => Verdict::Unknown {
             why: format!("the ledger could not be checked: {e}"),
         },
-        Err(_) => offline,
+    }
+}
+
+/// Submits a code's delegation (when it carries one) and grant, as anyone
+/// holding them may: the ledger's acceptance or refusal of the grant is the
+/// answer. `replay` means the ledger holds it already.
+async fn submit_code(
+    client: &LedgerClient,
+    code: &crate::qr::GrantCode,
+) -> Result<crate::clinic::LedgerAnswer, ClientError> {
+    use crate::clinic::LedgerAnswer;
+    let held = |code: &str| code == "replay";
+    if let Some(delegation) = code.delegation() {
+        match client.submit(&delegation.bytes()).await {
+            Ok(_) => {}
+            Err(ClientError::Refused { code, .. }) if held(&code) => {}
+            Err(ClientError::Refused { message, .. }) => {
+                return Ok(LedgerAnswer::Refused(format!("its delegation: {message}")));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    match client.submit(&code.grant().bytes()).await {
+        Ok(_) => Ok(LedgerAnswer::Accepted),
+        Err(ClientError::Refused { code, .. }) if held(&code) => Ok(LedgerAnswer::Accepted),
+        Err(ClientError::Refused { message, .. }) => Ok(LedgerAnswer::Refused(message)),
+        Err(e) => Err(e),
     }
 }
 

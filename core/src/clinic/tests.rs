@@ -24,8 +24,7 @@ fn a_genuine_grant_for_this_clinic_is_valid_offline() {
     assert_eq!(
         verdict,
         Verdict::Valid {
-            at: None,
-            on_ledger: true
+            on: Standing::Offline
         }
     );
     assert!(verdict.reason().contains("not checked against the ledger"));
@@ -132,27 +131,35 @@ fn a_caregivers_grant_needs_a_delegation_that_backs_it() {
     assert!(verdict.reason().contains("only the ledger can confirm"));
 }
 
-/// The grant's status at the world's current checkpoint, judged online.
-fn online(w: &World, text: &str, now: u64) -> Verdict {
-    let quorum = Quorum::new();
-    let (code, offline) = scan(text, origin(), &w.clinic, now);
-    let code = code.expect("a genuine code");
+/// The ledger's answer on a grant at the world's current checkpoint: its
+/// status, or, when absent, what the world's validation says of it once
+/// submitted (on a copy, so the checkpoint stays the one proven).
+fn answer(w: &World, code: &GrantCode) -> (LedgerAnswer, MapProof) {
     let replica = replica_of(w);
-    let checkpoint = quorum.verified(replica.checkpoint(), now);
     let key = grant_key(&GrantId(code.grant().id().0));
     let status = replica
         .map_snapshot()
         .get_value(&key)
         .map(|b| Status::from_bytes(b).unwrap());
-    check_online(
-        offline,
-        &code,
-        &checkpoint,
-        300,
-        now,
-        status,
-        &replica.map_proof(&key),
-    )
+    let answer = match status {
+        Some(status) => LedgerAnswer::Held(status),
+        None => match w.state.clone().apply(code.grant(), w.now) {
+            Ok(_) => LedgerAnswer::Accepted,
+            Err(refusal) => LedgerAnswer::Refused(refusal.to_string()),
+        },
+    };
+    (answer, replica.map_proof(&key))
+}
+
+/// The grant's status at the world's current checkpoint, judged online,
+/// submitted when the ledger does not hold it.
+fn online(w: &World, text: &str, now: u64) -> Verdict {
+    let quorum = Quorum::new();
+    let (code, offline) = scan(text, origin(), &w.clinic, now);
+    let code = code.expect("a genuine code");
+    let checkpoint = quorum.verified(replica_of(w).checkpoint(), now);
+    let (answer, proof) = answer(w, &code);
+    check_online(offline, &code, &checkpoint, 300, now, &answer, &proof)
 }
 
 #[test]
@@ -182,15 +189,26 @@ fn after_a_key_rotation_only_the_ledger_confirms_the_new_key() {
     assert!(matches!(
         online(&w, &text, now),
         Verdict::Valid {
-            at: Some(_),
-            on_ledger: true
+            on: Standing::Live(_)
         }
     ));
-    // Not on the ledger yet: still unknown online (the ledger has not checked the key).
+    // Not on the ledger yet: valid once the ledger accepts the new key's grant.
     let pending = w.sign(&key(11), terms);
     let text = encode_grant(&pending, None).unwrap();
     let verdict = online(&w, &text, now);
+    assert_eq!(
+        verdict,
+        Verdict::Valid {
+            on: Standing::Accepted
+        }
+    );
+    // The replaced key's grant looks sound offline, but the ledger refuses it.
+    let old = w.sign(&key(10), grant_to(clinic, lab_scope()));
+    let text = encode_grant(&old, None).unwrap();
+    assert!(scan(&text, origin(), &clinic, now).1.is_valid());
+    let verdict = online(&w, &text, now);
     assert_eq!(verdict.word(), "unknown", "{verdict:?}");
+    assert!(verdict.reason().contains("refuses"), "{}", verdict.reason());
     // A stranger's key naming the patient is never valid either.
     let forged = w.sign(&key(99), grant_to(clinic, lab_scope()));
     let Kind::Grant(mut g) = forged.body().kind.clone() else {
@@ -200,53 +218,36 @@ fn after_a_key_rotation_only_the_ledger_confirms_the_new_key() {
     let forged = w.sign(&key(99), Kind::Grant(g));
     let text = encode_grant(&forged, None).unwrap();
     assert_eq!(online(&w, &text, now).word(), "unknown");
-    // The old key's grant, offline, is judged as before: the signer is the
-    // inception key that names the patient.
-    let old = w.sign(&key(10), grant_to(clinic, lab_scope()));
-    let text = encode_grant(&old, None).unwrap();
-    assert!(scan(&text, origin(), &clinic, now).1.is_valid());
 }
 
 #[test]
 fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
     let mut w = World::new();
     let clinic = w.clinic;
-    let (text, grant) = code_for(&mut w, clinic);
+    let (text, _) = code_for(&mut w, clinic);
     let quorum = Quorum::new();
     let now = T0 + DAY;
+    let code = scan(&text, origin(), &clinic, now).0.unwrap();
+    let offline = scan(&text, origin(), &clinic, now).1;
     let check = |w: &World, at: u64| {
-        let replica = replica_of(w);
-        let checkpoint = quorum.verified(replica.checkpoint(), at);
-        let key = grant_key(&grant);
-        let status = replica
-            .map_snapshot()
-            .get_value(&key)
-            .map(|b| Status::from_bytes(b).unwrap());
-        let proof = replica.map_proof(&key);
-        let (code, offline) = scan(&text, origin(), &clinic, now);
-        let code = code.unwrap();
-        (
-            check_online(
-                offline.clone(),
-                &code,
-                &checkpoint,
-                300,
-                now,
-                status,
-                &proof,
-            ),
-            status,
-            proof,
-            checkpoint,
-            offline,
-        )
+        let checkpoint = quorum.verified(replica_of(w).checkpoint(), at);
+        let (answer, proof) = answer(w, &code);
+        let verdict = check_online(
+            offline.clone(),
+            &code,
+            &checkpoint,
+            300,
+            now,
+            &answer,
+            &proof,
+        );
+        (verdict, answer, proof, checkpoint)
     };
-    let (verdict, status, proof, checkpoint, offline) = check(&w, now);
+    let (verdict, live, proof, checkpoint) = check(&w, now);
     assert_eq!(
         verdict,
         Verdict::Valid {
-            at: Some(checkpoint.checkpoint().size),
-            on_ledger: true
+            on: Standing::Live(checkpoint.checkpoint().size)
         }
     );
 
@@ -257,6 +258,7 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
 
     // A ledger that hides the revocation (claims "live" with the old proof
     // at a newer state) is caught by the proof.
+    let grant = GrantId(code.grant().id().0);
     w.ok(
         &key(10),
         Kind::Revoke(Revoke {
@@ -266,38 +268,57 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
             embedded_grant: None,
         }),
     );
-    let (revoked, new_status, ..) = check(&w, now);
+    let (revoked, ended, ..) = check(&w, now);
     assert!(matches!(revoked, Verdict::Revoked { .. }), "{revoked:?}");
-    let replica = replica_of(&w);
-    let newer = quorum.verified(replica.checkpoint(), now);
-    let code = scan(&text, origin(), &clinic, now).0.unwrap();
-    let lie = check_online(offline.clone(), &code, &newer, 300, now, status, &proof);
+    let newer = quorum.verified(replica_of(&w).checkpoint(), now);
+    let lie = check_online(offline.clone(), &code, &newer, 300, now, &live, &proof);
     assert_eq!(lie.word(), "unknown");
-    assert_ne!(status, new_status);
+    assert_ne!(live, ended);
+}
 
-    // Not on the ledger yet: valid, and the clinic is told to submit it.
+#[test]
+fn a_grant_the_ledger_does_not_hold_is_valid_only_once_it_accepts_it() {
+    let w = World::new();
     let mut fresh = World::new();
-    let (text2, grant2) = {
-        let g = fresh.sign(&key(10), grant_to(clinic, lab_scope()));
-        (encode_grant(&g, None).unwrap(), GrantId(g.id().0))
-    };
+    let now = T0 + DAY;
+    let g = fresh.sign(&key(10), grant_to(w.clinic, lab_scope()));
+    let text = encode_grant(&g, None).unwrap();
+    let (code, offline) = scan(&text, origin(), &fresh.clinic, now);
+    let code = code.unwrap();
     let replica = replica_of(&fresh);
-    let cp = quorum.verified(replica.checkpoint(), now);
-    let (code2, offline) = scan(&text2, origin(), &fresh.clinic, now);
-    let absent = check_online(
-        offline,
-        &code2.unwrap(),
-        &cp,
-        300,
-        now,
-        None,
-        &replica.map_proof(&grant_key(&grant2)),
-    );
+    let checkpoint = Quorum::new().verified(replica.checkpoint(), now);
+    let proof = replica.map_proof(&grant_key(&GrantId(g.id().0)));
+    let judge = |answer: LedgerAnswer| {
+        check_online(
+            offline.clone(),
+            &code,
+            &checkpoint,
+            300,
+            now,
+            &answer,
+            &proof,
+        )
+    };
     assert_eq!(
-        absent,
+        judge(LedgerAnswer::Accepted),
         Verdict::Valid {
-            at: None,
-            on_ledger: false
+            on: Standing::Accepted
         }
     );
+    assert!(judge(LedgerAnswer::Accepted)
+        .reason()
+        .contains("accepted it just now"));
+    let absent = judge(LedgerAnswer::Absent);
+    assert_eq!(absent.word(), "unknown");
+    assert!(absent.reason().contains("submit it"), "{}", absent.reason());
+    let refused = judge(LedgerAnswer::Refused("key replaced".into()));
+    assert_eq!(refused.word(), "unknown");
+    assert!(refused.reason().contains("key replaced"));
+    // An answer claiming it is held, against a proof of absence, is a lie.
+    let lie = judge(LedgerAnswer::Held(Status {
+        live: true,
+        since: 1,
+    }));
+    assert_eq!(lie.word(), "unknown");
+    assert!(lie.reason().contains("proof"), "{}", lie.reason());
 }

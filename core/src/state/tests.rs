@@ -470,6 +470,49 @@ fn key_rotation_follows_the_commitment_and_retires_the_old_key() {
     w.ok(&key(11), kind);
 }
 
+/// A grant signed before a rotation and never sent can still be revoked
+/// with the new key, carried in the revocation (PROTOCOL §3); a stranger's
+/// grant naming the patient cannot ride along.
+#[test]
+fn the_new_key_revokes_an_unsubmitted_grant_the_old_key_signed() {
+    let mut w = World::new();
+    let pending = w.sign(&key(10), grant_to(w.clinic, lab_scope()));
+    w.ok(
+        &key(10),
+        Kind::RotateKey(RotateKey {
+            identity: w.patient(),
+            new_key: key(11).public_key(),
+            next: KeyCommitment::to(&key(12).public_key()),
+        }),
+    );
+    assert_eq!(
+        w.state.apply(&pending, w.now).unwrap_err(),
+        Refusal::StaleKey
+    );
+    let patient = w.patient();
+    let carry = |grant: &SignedTx| {
+        Kind::Revoke(Revoke {
+            grant: GrantId(grant.id().0),
+            patient: Some(patient),
+            via: None,
+            embedded_grant: Some(grant.bytes().to_vec()),
+        })
+    };
+    let Kind::Grant(mut terms) = grant_to(w.clinic, lab_scope()) else {
+        unreachable!()
+    };
+    terms.patient = Some(patient);
+    let stranger = w.sign(&key(60), Kind::Grant(terms));
+    assert!(matches!(
+        w.refused(&key(11), carry(&stranger)),
+        Refusal::EmbeddedGrant(_)
+    ));
+    w.ok(&key(11), carry(&pending));
+    let record = w.state.grant(&GrantId(pending.id().0)).unwrap();
+    assert_eq!(record.patient, w.patient());
+    assert_eq!(record.revoked_at, Some(w.now));
+}
+
 #[test]
 fn access_records_are_evidence_refused_only_for_structure() {
     let mut w = World::new();

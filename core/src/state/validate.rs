@@ -416,7 +416,8 @@ impl ConsentState {
         })
     }
 
-    /// A grant carried in a revocation: it must be the grant revoked, valid now.
+    /// A grant carried in a revocation: it must be the grant revoked, valid
+    /// now, signed by the patient or a caregiver (with any key they held).
     fn check_embedded(
         &self,
         bytes: &[u8],
@@ -438,10 +439,27 @@ impl ConsentState {
         };
         self.check_time(tx.body().created, now)
             .map_err(|e| Refusal::EmbeddedGrant(e.to_string()))?;
+        // Named before the signer is swapped for its current key.
+        let mut g = g.clone();
+        g.patient.get_or_insert(IdentityId(tx.signer()));
         let record = self
-            .check_grant(g, &tx.signer(), now)
+            .check_grant(&g, &self.current_key_of(&tx.signer()), now)
             .map_err(|e| Refusal::EmbeddedGrant(e.to_string()))?;
         Ok((id, record))
+    }
+
+    /// The current key of the identity `key` once signed for, or `key`
+    /// itself. A grant signed before a rotation and carried, unsubmitted, in
+    /// a revocation is judged as its signer's identity now: "an unsubmitted
+    /// grant can always be revoked" (PROTOCOL §3), and it is appended ended.
+    fn current_key_of(&self, key: &PublicKey) -> PublicKey {
+        match self.key_holders.get(&key.to_bytes()) {
+            Some(Holder::Identity(id)) => self
+                .identities
+                .get(id)
+                .map_or(*key, |record| record.current_key),
+            _ => *key,
+        }
     }
 
     fn governance_role(&self, signer: &PublicKey) -> Result<Role, Refusal> {
