@@ -193,7 +193,7 @@ pub async fn sync_round(mut app: AppState) {
         }
     };
     let origin = client.policy().origin.clone();
-    let Ok(key) = wallet.signing_key(wallet.identities()[0]) else {
+    let Ok(mut secret) = WalletSecret::from_item(&wallet.to_item()) else {
         return;
     };
     let identity = IdentityId(wallet.primary_public_key());
@@ -208,9 +208,18 @@ pub async fn sync_round(mut app: AppState) {
     let mut progress = move |done: u64, total: u64| {
         view_signal.write().progress = Some((done, total));
     };
-    let result = round::round(&client, &mut state, &identity, &key, now(), &mut progress).await;
+    let result = round::round(
+        &client,
+        &mut state,
+        &mut secret,
+        now(),
+        &mut nonce,
+        &mut progress,
+    )
+    .await;
     let outcome = match result {
         Ok(done) => {
+            follow_key(&mut app, secret, &done);
             let entries = sync::stored_entries(&state, &identity, &origin).unwrap_or_default();
             let mut orgs = round::named_orgs(&entries);
             orgs.extend(
@@ -260,6 +269,37 @@ pub async fn sync_round(mut app: AppState) {
     let mut view = app.view.write();
     view.busy = false;
     view.progress = None;
+}
+
+/// Takes on what a round learned of the wallet's key: the generation its
+/// verified chain shows (kept by the keystore; a vault keeps the old one and
+/// each round finds the move again, as sealing needs the passphrase), and
+/// the transactions signed again in place of refused ones.
+fn follow_key(app: &mut AppState, secret: WalletSecret, done: &round::Round) {
+    if !done.resigned.is_empty() {
+        let mut records = app.records.write();
+        for r in &done.resigned {
+            records.replace_signed(&r.old, &r.new);
+        }
+        drop(records);
+        app.persist(Persist::Records);
+    }
+    let Some(moved) = done.moved else {
+        return;
+    };
+    let mut notice = format!(
+        "The ledger shows your identity signing with key number {} (a rotation made on another \
+         device, or one the ledger refused); this device now uses it.",
+        moved.generation.0 + 1
+    );
+    let meta = app.meta.read().clone();
+    if let Some(meta) = meta.filter(|m| matches!(m.keeper, Keeper::Keystore { .. })) {
+        if let Err(e) = OsKeystore::open().and_then(|s| s.update(&wallet_id(&meta)?, &secret)) {
+            notice.push_str(&format!(" It could not be saved in the keystore ({e})."));
+        }
+    }
+    app.view.write().key_moved = Some(notice);
+    app.wallet.set(Some(Rc::new(secret)));
 }
 
 /// Fetches the organisations the ledger lists (for the wizard's search).

@@ -152,6 +152,18 @@ impl Records {
         }
     }
 
+    /// Puts a transaction signed again in place of the one it replaces.
+    pub fn replace_signed(&mut self, old: &TxId, new: &SignedTx) {
+        let old = old.to_string();
+        self.signed.retain(|text| {
+            BASE64
+                .decode(text.as_bytes())
+                .map(|b| TxId::of(&b).to_string() != old)
+                .unwrap_or(true)
+        });
+        self.add_signed(new);
+    }
+
     /// Adds a delegation received (once).
     pub fn add_received(&mut self, tx: &SignedTx) {
         let text = BASE64.encode(tx.bytes());
@@ -258,6 +270,8 @@ pub struct LedgerView {
     pub offline: Option<String>,
     /// The ledger was caught lying in this round.
     pub lie: Option<String>,
+    /// The wallet's key moved to the one its verified chain shows.
+    pub key_moved: Option<String>,
     /// Organisations the ledger lists, for the wizard's search (unproven).
     pub listing: Vec<(OrgId, String)>,
 }

@@ -53,7 +53,7 @@ pub enum Command {
     /// Show a signed grant as a QR code for a clinic to scan
     Qr(crate::qr_cmd::QrArgs),
     /// Move your identity to its next key (after a device was lost or a key
-    /// may have leaked); queued transactions are re-signed
+    /// may have leaked); what is queued is sent first, under the old key
     Rotate(crate::rotate_cmd::RotateArgs),
     /// For clinics: scan and verify grants, record accesses, request consent
     #[command(subcommand)]

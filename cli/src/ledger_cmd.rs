@@ -107,24 +107,41 @@ pub fn submit(dir: &WalletDir, origin: &str, args: SubmitArgs) -> Result<()> {
 
 /// Syncs, verifies and audits the wallet's history.
 pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
-    let wallet = wallet_dir::load_secret(dir, args.vault.as_deref())?;
-    let key = wallet.signing_key(wallet.identities()[0])?;
+    let mut wallet = wallet_dir::load_secret(dir, args.vault.as_deref())?;
     let identity = IdentityId(wallet.primary_public_key());
     let client = args.ledger.client(dir)?;
     let path = ledger_io::state_path(dir);
     let mut state = ledger_io::load_state(&path)?;
     ledger_io::queue_enroll(&mut state, &wallet, origin)?;
     let rt = ledger_io::runtime()?;
-    let result = rt.block_on(run_sync(&client, &mut state, &identity, &key, args.json));
+    let result = rt.block_on(run_sync(&client, &mut state, &mut wallet, args.json));
     // Save whatever was learned, evidence of a lie included.
     ledger_io::save_state(&path, &state)?;
-    let (checkpoint, overdue) = result.map_err(|e| {
+    let done = result.map_err(|e| {
         if e.caught_lying() {
             lying(&e)
         } else {
             e.into()
         }
     })?;
+    if let Some(moved) = done.moved {
+        wallet_dir::save_changed(dir, args.vault.as_deref(), &wallet)?;
+        eprintln!(
+            "The ledger shows your identity signing with key number {} (a rotation made on \
+             another device, or one the ledger refused); this wallet now uses it.",
+            moved.generation.0 + 1
+        );
+    }
+    for r in &done.resigned {
+        eprintln!(
+            "Signed again with the current key and sent: {} {} (was {}, refused as signed by \
+             a replaced key).",
+            r.new.body().kind.name(),
+            r.new.id(),
+            r.old
+        );
+    }
+    let (checkpoint, overdue) = (done.checkpoint, done.overdue);
     let entries = sync::stored_entries(&state, &identity, origin).map_err(anyhow::Error::msg)?;
     let names = rt
         .block_on(round::proven_directory(
@@ -159,10 +176,9 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
 async fn run_sync(
     client: &LedgerClient,
     state: &mut LedgerState,
-    identity: &IdentityId,
-    key: &assent_core::keys::SigningKey,
+    wallet: &mut assent_core::wallet::WalletSecret,
     quiet: bool,
-) -> Result<(VerifiedCheckpoint, Vec<Outgoing>), SyncError> {
+) -> Result<round::Round, SyncError> {
     let bar = if quiet {
         ProgressBar::hidden()
     } else {
@@ -176,10 +192,17 @@ async fn run_sync(
         bar.set_length(total);
         bar.set_position(done);
     };
-    let done = round::round(client, state, identity, key, now(), &mut progress).await;
+    let done = round::round(
+        client,
+        state,
+        wallet,
+        now(),
+        &mut crate::consent_cmd::nonce,
+        &mut progress,
+    )
+    .await;
     bar.finish_and_clear();
-    let done = done?;
-    Ok((done.checkpoint, done.overdue))
+    done
 }
 
 fn name_of(names: &Directory, org: &OrgId) -> String {

@@ -555,6 +555,62 @@ fn a_rotated_key_signs_for_the_same_identity_and_the_old_one_for_nothing() {
     assert!(again.contains("key number 3"), "{again}");
 }
 
+/// The same words on two devices: the laptop rotates, the phone still signs
+/// with the old key and is refused; its next history check follows the
+/// verified chain to the new key and signs the refused grant again.
+#[test]
+fn a_device_left_behind_by_a_rotation_elsewhere_catches_up() {
+    let data = tempfile::tempdir().unwrap();
+    let demo = Demo::start(data.path(), free_ports());
+    let (url, org) = (demo.url.clone(), demo.orgs[0].clone());
+    let trust = data.path().join("trust.toml");
+    let (phone, laptop) = (Wallet::new(&trust), Wallet::new(&trust));
+    assert_eq!(phone.public_key(), laptop.public_key(), "one identity");
+
+    let first = phone.path("a.cose");
+    grant_to(&phone, &org, &first);
+    phone.ok(&["submit", first.to_str().unwrap(), "--ledger", &url]);
+    let rotated = laptop.ok(&["rotate", "--ledger", &url]);
+    assert!(rotated.contains("key number 2"), "{rotated}");
+
+    let late = phone.path("b.cose");
+    let late_id = grant_to(&phone, &org, &late);
+    let out = phone.run(&["submit", late.to_str().unwrap(), "--ledger", &url], None);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("stale_key"),
+        "{}",
+        text(&out.stderr)
+    );
+
+    let out = phone.run(&["history", "--ledger", &url, "--json"], None);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let said = text(&out.stderr);
+    assert!(said.contains("key number 2"), "{said}");
+    assert!(said.contains(&format!("was {late_id}")), "{said}");
+    // The grant signed again lands; what the phone signs now uses the new key.
+    let h = history_until(&phone, &url, |v| v["entries"] == 4);
+    assert_eq!(
+        h["entries"], 4,
+        "enroll, grant, rotation, the grant signed again: {h}"
+    );
+    let after = phone.path("c.cose");
+    grant_to(&phone, &org, &after);
+    let shown: Value =
+        serde_json::from_str(&phone.ok(&["tx", "show", after.to_str().unwrap(), "--json"]))
+            .unwrap();
+    let laptop_next = laptop.path("d.cose");
+    grant_to(&laptop, &org, &laptop_next);
+    let laptop_shown: Value =
+        serde_json::from_str(&laptop.ok(&["tx", "show", laptop_next.to_str().unwrap(), "--json"]))
+            .unwrap();
+    assert_eq!(
+        shown["signer"], laptop_shown["signer"],
+        "both devices sign with key 2"
+    );
+    phone.ok(&["submit", after.to_str().unwrap(), "--ledger", &url]);
+}
+
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {

@@ -61,6 +61,7 @@ pub mod fhir;
 pub mod fsio;
 pub mod history;
 pub mod ids;
+pub mod key_sync;
 pub mod keyfile;
 pub mod keys;
 pub mod keystore;

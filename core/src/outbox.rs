@@ -189,6 +189,24 @@ impl Outbox {
         }
     }
 
+    /// Puts `new` in place of a refused transaction it was signed again
+    /// as, queued at the end (re-signed ones go in their old order). `false`
+    /// if `old` is not a refused one or `new` is already in the outbox.
+    pub fn replace(&mut self, old: &TxId, new: &SignedTx, now: u64) -> bool {
+        let Some(at) = self
+            .items
+            .iter()
+            .position(|o| o.id == *old && matches!(o.state, State::Refused { .. }))
+        else {
+            return false;
+        };
+        if !self.push(new, now) {
+            return false;
+        }
+        self.items.remove(at);
+        true
+    }
+
     /// Records that the transaction is proven in a quorum-cosigned
     /// checkpoint of `size` at leaf `index`. Ignored unless it was sent or
     /// queued (a queued one may have reached the ledger another way).

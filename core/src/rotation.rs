@@ -17,7 +17,8 @@
 //!
 //! PROTOCOL §1 also asks that old-key transactions be re-signed: that is for
 //! one the ledger refuses as signed by a stale key (the rotation was made on
-//! another device), which this wallet does not do yet.
+//! another device); [`crate::key_sync`] does it once the verified chain
+//! shows the new key.
 
 use crate::keys::IdentityRef;
 use crate::outbox::Outbox;

@@ -230,6 +230,37 @@ impl WalletSecret {
         Ok(next)
     }
 
+    /// Puts an identity at `generation`: the one its verified chain on the
+    /// ledger shows (see [`crate::key_sync`]); save the item afterwards.
+    ///
+    /// # Errors
+    /// An identity not in this wallet, or a generation with no successor
+    /// to commit to.
+    pub fn set_generation(
+        &mut self,
+        identity: IdentityRef,
+        generation: Generation,
+    ) -> Result<IdentityRef, WalletError> {
+        let target = IdentityRef {
+            generation,
+            ..identity
+        };
+        if target.next().path().is_err() {
+            return Err(WalletError::Identities(
+                "index or generation is 2^31 or more",
+            ));
+        }
+        let slot =
+            self.identities
+                .iter_mut()
+                .find(|r| **r == identity)
+                .ok_or(WalletError::Identities(
+                    "not an identity of this wallet at this generation",
+                ))?;
+        *slot = target;
+        Ok(target)
+    }
+
     /// The keystore item bytes (secret: wiped when dropped).
     pub fn to_item(&self) -> Zeroizing<Vec<u8>> {
         let item = Item {

@@ -34,6 +34,12 @@ pub fn alerts(app: &crate::state::AppState) -> Vec<Alert> {
             text: format!("The ledger's answer did not check out: {lie}"),
         });
     }
+    if let Some(moved) = &view.key_moved {
+        out.push(Alert {
+            kind: "key",
+            text: moved.clone(),
+        });
+    }
     for o in &view.overdue {
         out.push(Alert {
             kind: "withheld",

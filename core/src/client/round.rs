@@ -1,13 +1,15 @@
 //! One round of a wallet with its ledger, as the CLI and the app both run it:
 //! queue the identity's `Enroll` on first contact, move the checkpoint
-//! forward, send the outbox, sync and verify the history, follow receipts;
-//! then prove the directory entries of the organisations the history names.
+//! forward, send the outbox, sync and verify the history, keep the key in
+//! step with the verified chain, follow receipts; then prove the directory
+//! entries of the organisations the history names.
 //! Each step is one of [`sync`](super::sync)'s; this only orders them.
 
 use super::sync::{self, LedgerState, SyncError};
 use super::{ClientError, LedgerClient};
 use crate::ids::{IdentityId, OrgId};
-use crate::keys::SigningKey;
+use crate::key_sync;
+use crate::keys::{IdentityRef, SigningKey};
 use crate::outbox::Outgoing;
 use crate::replica::org_key;
 use crate::state::OrgRecord;
@@ -27,6 +29,12 @@ pub struct Round {
     pub checkpoint: VerifiedCheckpoint,
     /// The wallet's transactions whose promised inclusion is overdue.
     pub overdue: Vec<Outgoing>,
+    /// The identity at the generation the verified chain showed, when the
+    /// wallet was out of step with it (a rotation made on another device,
+    /// or one the ledger refused): save the wallet.
+    pub moved: Option<IdentityRef>,
+    /// Transactions refused as signed by a stale key, signed again and sent.
+    pub resigned: Vec<key_sync::Resigned>,
 }
 
 /// Queues the primary identity's `Enroll` (PROTOCOL §1: sent when the wallet
@@ -59,8 +67,10 @@ pub fn queue_enroll(
     Ok(true)
 }
 
-/// Refreshes the checkpoint, sends the outbox, syncs `identity`'s history
-/// (reporting `progress(done, total)`), and follows receipts.
+/// Refreshes the checkpoint, sends the outbox, syncs the wallet's primary
+/// identity's history (reporting `progress(done, total)`), keeps the wallet's
+/// key in step with that verified chain (see [`key_sync`]), and follows
+/// receipts. When [`Round::moved`] is set the caller saves the wallet.
 ///
 /// # Errors
 /// As [`sync::refresh`] and [`sync::sync_history`]; what was learned before
@@ -68,19 +78,84 @@ pub fn queue_enroll(
 pub async fn round(
     client: &LedgerClient,
     state: &mut LedgerState,
-    identity: &IdentityId,
-    key: &SigningKey,
+    wallet: &mut WalletSecret,
     now: u64,
+    nonce: &mut dyn FnMut() -> [u8; 8],
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Round, SyncError> {
+    let me = wallet.identities()[0];
+    let identity = wallet.identity_id(me);
+    let origin = client.policy().origin.clone();
     let checkpoint = sync::refresh(client, state, now).await?;
-    sync::flush(client, &mut state.outbox, now).await;
-    sync::sync_history(client, state, identity, key, &checkpoint, now, progress).await?;
+    let flushed = sync::flush(client, &mut state.outbox, now).await;
+    let (new, probed) =
+        read_history(client, state, wallet, &identity, &checkpoint, now, progress).await?;
+    let refused_key = key_sync::has_stale(&state.outbox)
+        || flushed
+            .refused
+            .iter()
+            .any(|(id, ..)| state.outbox.get(id).is_some_and(|o| o.kind == "RotateKey"));
+    let mut moved = None;
+    let mut resigned = Vec::new();
+    if probed || refused_key || key_sync::rotates(&new, &identity) {
+        let entries = sync::stored_entries(state, &identity, &origin).map_err(SyncError::Stored)?;
+        let current = key_sync::chain_key(&entries, &identity);
+        moved = key_sync::follow_chain(wallet, me, &current)?;
+        let now_me = wallet.identities()[0];
+        resigned = key_sync::resign_stale(wallet, now_me, &mut state.outbox, &origin, now, nonce)
+            .map_err(key_sync::KeySyncError::from)?;
+        if !resigned.is_empty() {
+            sync::flush(client, &mut state.outbox, now).await;
+        }
+    }
     let overdue = sync::follow(client, &mut state.outbox, &checkpoint, now).await;
     Ok(Round {
         checkpoint,
         overdue,
+        moved,
+        resigned,
     })
+}
+
+/// Syncs `identity`'s history signed by the wallet's current key; when the
+/// ledger will not answer that key (403: it is not the identity's key now),
+/// by each [`key_sync::candidates`] key in turn. Returns the new entries and
+/// whether another key had to ask.
+async fn read_history(
+    client: &LedgerClient,
+    state: &mut LedgerState,
+    wallet: &WalletSecret,
+    identity: &IdentityId,
+    checkpoint: &VerifiedCheckpoint,
+    now: u64,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Vec<crate::history::VerifiedEntry>, bool), SyncError> {
+    let forbidden = |e: &SyncError| {
+        matches!(
+            e,
+            SyncError::Client(ClientError::Refused { status: 403, .. })
+        )
+    };
+    let me = wallet.identities()[0];
+    let key = wallet
+        .signing_key(me)
+        .map_err(key_sync::KeySyncError::from)?;
+    let first = sync::sync_history(client, state, identity, &key, checkpoint, now, progress).await;
+    let refusal = match first {
+        Err(e) if forbidden(&e) => e,
+        other => return other.map(|entries| (entries, false)),
+    };
+    for candidate in key_sync::candidates(me) {
+        let key = wallet
+            .signing_key(candidate)
+            .map_err(key_sync::KeySyncError::from)?;
+        match sync::sync_history(client, state, identity, &key, checkpoint, now, progress).await {
+            Ok(entries) => return Ok((entries, true)),
+            Err(e) if forbidden(&e) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Err(refusal)
 }
 
 /// The directory entries of `orgs` at `checkpoint`, each checked against its
@@ -193,7 +268,7 @@ async fn submit_code(
     use crate::clinic::LedgerAnswer;
     let held = |code: &str| code == "replay";
     if let Some(delegation) = code.delegation() {
-        match client.submit(&delegation.bytes()).await {
+        match client.submit(delegation.bytes()).await {
             Ok(_) => {}
             Err(ClientError::Refused { code, .. }) if held(&code) => {}
             Err(ClientError::Refused { message, .. }) => {
@@ -202,7 +277,7 @@ async fn submit_code(
             Err(e) => return Err(e),
         }
     }
-    match client.submit(&code.grant().bytes()).await {
+    match client.submit(code.grant().bytes()).await {
         Ok(_) => Ok(LedgerAnswer::Accepted),
         Err(ClientError::Refused { code, .. }) if held(&code) => Ok(LedgerAnswer::Accepted),
         Err(ClientError::Refused { message, .. }) => Ok(LedgerAnswer::Refused(message)),

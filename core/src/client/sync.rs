@@ -78,6 +78,12 @@ pub enum SyncError {
         /// Which organisation.
         org: crate::ids::OrgId,
     },
+    /// The wallet's key cannot follow its identity's verified chain.
+    #[error(transparent)]
+    Key(#[from] crate::key_sync::KeySyncError),
+    /// The verified history stored on this device is damaged.
+    #[error("the verified history stored on this device is damaged: {0}")]
+    Stored(String),
 }
 
 impl SyncError {
