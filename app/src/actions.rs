@@ -242,6 +242,16 @@ pub async fn sync_round(mut app: AppState) {
                         needed: done.checkpoint.threshold(),
                         at: done.checkpoint.quorum_time(),
                     });
+                    view.delegators = app
+                        .records
+                        .read()
+                        .delegations_received(&origin)
+                        .iter()
+                        .filter_map(|(tx, _)| {
+                            assent_core::history::delegating_patient(&entries, &tx.id(), &identity)
+                                .map(|p| (tx.id(), p))
+                        })
+                        .collect();
                     view.verified = entries.len();
                     view.accesses = accesses;
                     view.directory = directory;
@@ -341,18 +351,20 @@ pub fn sign_and_queue(app: &mut AppState, kind: Kind) -> Result<SignedTx, String
 }
 
 /// The terms of a grant from the wizard, for the patient or (with a
-/// delegation) for the patient a caregiver acts for.
+/// delegation and the patient it came from, see
+/// [`LedgerView::patient_of`](crate::model::LedgerView::patient_of)) for the
+/// patient a caregiver acts for.
 pub fn grant_kind(
     grantee: OrgId,
     scope: Scope,
     request: Option<[u8; 16]>,
-    acting: Option<&SignedTx>,
+    acting: Option<(&SignedTx, IdentityId)>,
 ) -> Kind {
     Kind::Grant(Grant {
         grantee,
         scope,
-        patient: acting.map(|d| IdentityId(d.signer())),
-        via: acting.map(|d| DelegationId(d.id().0)),
+        patient: acting.map(|(_, patient)| patient),
+        via: acting.map(|(d, _)| DelegationId(d.id().0)),
         request,
     })
 }

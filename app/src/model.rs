@@ -7,7 +7,7 @@ use crate::platform::Storage;
 use assent_core::audit::AuditedAccess;
 use assent_core::client::round::Directory;
 use assent_core::client::LedgerClient;
-use assent_core::ids::{OrgId, TxId};
+use assent_core::ids::{IdentityId, OrgId, TxId};
 use assent_core::outbox::Outgoing;
 use assent_core::trust::TrustPolicy;
 use assent_core::tx::{Delegate, Grant, Kind, SignedTx};
@@ -272,11 +272,24 @@ pub struct LedgerView {
     pub lie: Option<String>,
     /// The wallet's key moved to the one its verified chain shows.
     pub key_moved: Option<String>,
+    /// The patient each received delegation came from, as the verified
+    /// history names them (see [`LedgerView::patient_of`]).
+    pub delegators: std::collections::BTreeMap<TxId, IdentityId>,
     /// Organisations the ledger lists, for the wizard's search (unproven).
     pub listing: Vec<(OrgId, String)>,
 }
 
 impl LedgerView {
+    /// The patient a received delegation acts for: as this wallet's verified
+    /// history names them, else the delegation's signer (the patient's first
+    /// key, which stops naming them once they rotate).
+    pub fn patient_of(&self, delegation: &SignedTx) -> IdentityId {
+        self.delegators
+            .get(&delegation.id())
+            .copied()
+            .unwrap_or(IdentityId(delegation.signer()))
+    }
+
     /// A proven organisation name, or a neutral description.
     pub fn org_name(&self, org: &OrgId) -> String {
         self.directory.get(org).map_or_else(

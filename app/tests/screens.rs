@@ -286,6 +286,76 @@ fn caregiving_shows_my_key_and_no_delegations_yet() {
     assert!(html.contains("No patient has delegated to you."));
 }
 
+/// A patient who rotated their key signs a delegation with the new key; the
+/// caregiver's verified history names the patient (the delegation's leaf),
+/// and that identity, not the signer, is shown and named in grants.
+#[test]
+fn a_caregiver_acts_for_the_patient_the_ledger_names_not_the_signing_key() {
+    use assent_app::actions::grant_kind;
+    use assent_core::tx::{Delegate, Powers};
+    let caregiver = wallet();
+    let mut patient = wallet();
+    let first = patient.identities()[0];
+    let patient_id = patient.identity_id(first);
+    let rotated = patient.advance(first).unwrap();
+    let scope = |end| match grant(&wallet(), &[Purpose::Treat], end).body().kind.clone() {
+        Kind::Grant(g) => g.scope,
+        _ => unreachable!(),
+    };
+    let delegation = patient
+        .sign(
+            rotated,
+            Body::new(
+                NOW - 100,
+                [2; 8],
+                Kind::Delegate(Delegate {
+                    caregiver: caregiver.identity_id(caregiver.identities()[0]),
+                    powers: Powers {
+                        grant: true,
+                        revoke: true,
+                        history: false,
+                    },
+                    max_scope: scope(NOW + 86_400),
+                    period: Period {
+                        start: NOW - 100,
+                        end: NOW + 86_400,
+                    },
+                }),
+            ),
+            ORIGIN,
+        )
+        .unwrap();
+    assert_ne!(IdentityId(delegation.signer()), patient_id);
+    let mut records = Records::default();
+    records.add_received(&delegation);
+    let d = delegation.clone();
+    let html = render(Route::Caregiving {}, move |app: &mut AppState| {
+        opened(caregiver, records)(app);
+        app.view.write().delegators.insert(d.id(), patient_id);
+        app.acting_for.set(Some(d.id()));
+    });
+    let shown = patient_id.key().fingerprint().to_string();
+    let signer = delegation.signer().fingerprint().to_string();
+    assert!(
+        html.contains(&format!("Acting for patient {shown}")),
+        "{html}"
+    );
+    assert!(html.contains(&format!("Patient {shown}")), "{html}");
+    assert!(!html.contains(&signer), "{html}");
+
+    // The grant names the patient's identity and the delegation.
+    let Kind::Grant(g) = grant_kind(
+        CLINIC,
+        scope(NOW + 60),
+        None,
+        Some((&delegation, patient_id)),
+    ) else {
+        unreachable!()
+    };
+    assert_eq!(g.patient, Some(patient_id));
+    assert_eq!(g.via.map(|v| v.0), Some(delegation.id().0));
+}
+
 #[test]
 fn clinic_mode_needs_no_wallet_and_offers_image_and_text() {
     let html = render(Route::Clinic {}, |_| {});

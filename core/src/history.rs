@@ -255,5 +255,27 @@ pub fn verify_history_with(
     Ok((verified, Some(head.into())))
 }
 
+/// The patient a delegation to `caregiver` came from, as the verified
+/// chain shows it: the other identity its leaf links. The delegation's
+/// signer names the patient only until the patient rotates their key; the
+/// leaf names the identity for good. `None` until the caregiver's history
+/// holds the delegation.
+pub fn delegating_patient(
+    entries: &[VerifiedEntry],
+    delegation: &crate::ids::TxId,
+    caregiver: &IdentityId,
+) -> Option<IdentityId> {
+    let entry = entries.iter().find(|e| e.tx.id() == *delegation)?;
+    if !matches!(entry.tx.body().kind, crate::tx::Kind::Delegate(_)) {
+        return None;
+    }
+    entry
+        .leaf
+        .links
+        .iter()
+        .map(|l| l.identity)
+        .find(|id| id != caregiver)
+}
+
 #[cfg(test)]
 mod tests;

@@ -54,9 +54,10 @@ fn ActingBanner() -> Element {
         return rsx! {};
     };
     let powers = crate::screens::caregiving::powers_words(&d.powers);
+    let patient = app.view.read().patient_of(&tx);
     rsx! {
         div { class: "acting", role: "status",
-            strong { "Acting for patient {tx.signer().fingerprint()}" }
+            strong { "Acting for patient {patient.key().fingerprint()}" }
             span { " — you may {powers}, until {assent_core::explain::date(d.period.end)}. " }
             button { onclick: move |_| app.acting_for.set(None), "Stop acting for them" }
         }

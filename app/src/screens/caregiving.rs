@@ -134,11 +134,12 @@ pub fn Caregiving() -> Element {
                 for (tx, d) in received {
                     {
                         let id = tx.id();
+                        let patient = a3.view.read().patient_of(&tx);
                         let live = d.period.contains(now());
                         let mut app = a3.clone();
                         rsx! {
                             li { class: "card",
-                                p { "Patient {tx.signer().fingerprint()}: you may {powers_words(&d.powers)}, until {explain::date(d.period.end)}." }
+                                p { "Patient {patient.key().fingerprint()}: you may {powers_words(&d.powers)}, until {explain::date(d.period.end)}." }
                                 ul { class: "plain", for l in explain::scope(&d.max_scope) { li { "{l}" } } }
                                 if acting == Some(id) { p { strong { "You are acting for this patient." } } }
                                 else if live && d.powers.grant {

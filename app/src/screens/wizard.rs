@@ -193,7 +193,8 @@ pub fn Wizard() -> Element {
                     let Some((org, _)) = d.org.clone() else { return };
                     let origin = app.origin();
                     let delegation = acting.and_then(|id| app.records.read().delegations_received(&origin).into_iter().find(|(t, _)| t.id() == id).map(|(t, _)| t));
-                    let kind = actions::grant_kind(org, d.scope(now()), d.request, delegation.as_ref());
+                    let patient = delegation.as_ref().map(|t| app.view.read().patient_of(t));
+                    let kind = actions::grant_kind(org, d.scope(now()), d.request, delegation.as_ref().zip(patient));
                     match actions::sign_and_queue(&mut app, kind) {
                         Ok(tx) => {
                             let code = encode_grant(&tx, delegation.as_ref()).unwrap_or_default();

@@ -169,3 +169,53 @@ fn a_lying_ledger_is_caught() {
         HistoryError::ChainBroken | HistoryError::ExtraEntries(_)
     ));
 }
+
+/// After the patient rotates, a delegation signed by the new key still
+/// names the patient's identity through its leaf, not its signer.
+#[test]
+fn a_delegation_names_its_patient_through_the_leaf() {
+    use crate::ids::KeyCommitment;
+    use crate::tx::{Delegate, Kind, Powers, RotateKey};
+    let mut w = World::new();
+    let (patient, caregiver) = (w.patient(), w.caregiver());
+    w.ok(
+        &key(10),
+        Kind::RotateKey(RotateKey {
+            identity: patient,
+            new_key: key(11).public_key(),
+            next: KeyCommitment::to(&key(12).public_key()),
+        }),
+    );
+    let delegation = w.ok(
+        &key(11),
+        Kind::Delegate(Delegate {
+            caregiver,
+            powers: Powers {
+                grant: true,
+                revoke: true,
+                history: true,
+            },
+            max_scope: lab_scope(),
+            period: lab_scope().permit.period.unwrap(),
+        }),
+    );
+    let grant = w.ok(&key(20), grant_to(w.clinic, lab_scope()));
+    let mut replica = Replica::new(w.state.genesis().clone());
+    let entries: Vec<VerifiedEntry> = w
+        .log
+        .iter()
+        .map(|(tx, t)| VerifiedEntry {
+            leaf: Leaf::from_bytes(&replica.append(tx, *t).unwrap().bytes).unwrap(),
+            tx: tx.clone(),
+        })
+        .collect();
+    assert_ne!(IdentityId(delegation.signer()), patient);
+    assert_eq!(
+        delegating_patient(&entries, &delegation.id(), &caregiver),
+        Some(patient)
+    );
+    // Not a delegation, or not in the history: nothing.
+    assert_eq!(delegating_patient(&entries, &grant.id(), &caregiver), None);
+    let absent = crate::ids::TxId([9; 32]);
+    assert_eq!(delegating_patient(&entries, &absent, &caregiver), None);
+}
