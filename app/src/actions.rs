@@ -229,7 +229,7 @@ pub async fn sync_round(mut app: AppState) {
                     .iter()
                     .map(|g| g.grant.grantee),
             );
-            match round::proven_directory(&client, &done.checkpoint, orgs).await {
+            match round::proven_directory(&client, done.checkpoint.checkpoint(), orgs).await {
                 Ok(directory) => {
                     let kinds: Vec<_> = directory.iter().map(|(id, o)| (*id, o.kind)).collect();
                     let accesses = audit(&identity, &entries, kinds);
@@ -407,28 +407,46 @@ pub fn revoke_delegation_kind(delegation: &SignedTx) -> Kind {
     })
 }
 
-/// The clinic's scan: core's offline check, then its online status proof.
-pub async fn scan(mut app: AppState, text: String) -> (Option<GrantCode>, Verdict) {
+/// What a clinic's scan found.
+pub struct Scanned {
+    /// The code, when it decoded.
+    pub code: Option<GrantCode>,
+    /// Core's verdict.
+    pub verdict: Verdict,
+    /// Proven names of the organisations the code names (empty offline).
+    pub names: round::Directory,
+}
+
+/// The clinic's scan: core's offline check, then its online status proof,
+/// and the proven name of the organisation the grant is made out to.
+pub async fn scan(mut app: AppState, text: String) -> Scanned {
     let settings = app.settings.read().clone();
     let origin = settings.origin();
     let Some(clinic_org) = settings.clinic else {
-        return (
-            None,
-            Verdict::Unknown {
+        return Scanned {
+            code: None,
+            verdict: Verdict::Unknown {
                 why: "choose the organisation this device scans for in Settings".into(),
             },
-        );
+            names: round::Directory::new(),
+        };
     };
     let (code, offline) = clinic::scan(&text, &origin, &clinic_org, now());
-    let Some(code) = code else {
-        return (None, offline);
-    };
-    let Ok(client) = settings.client() else {
-        return (Some(code), offline);
+    let (Some(code), Ok(client)) = (code.clone(), settings.client()) else {
+        return Scanned {
+            code,
+            verdict: offline,
+            names: round::Directory::new(),
+        };
     };
     let mut state = app.ledger.read().clone();
     let verdict = round::check_grant_online(&client, &mut state, &code, offline, None, now()).await;
+    let names = round::held_names(&client, &mut state, [code.terms().grantee], now()).await;
     app.ledger.set(state);
     app.persist(Persist::Ledger);
-    (Some(code), verdict)
+    Scanned {
+        code: Some(code),
+        verdict,
+        names,
+    }
 }

@@ -130,6 +130,7 @@ pub fn run(dir: &WalletDir, origin: &str, command: ClinicCommand) -> Result<()> 
 fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
     let text = read_code(args.text.as_deref(), args.image.as_deref())?;
     let (code, mut verdict) = scan(&text, origin, &args.org, now());
+    let mut names = round::Directory::new();
     if let (Some(code), Some(url)) = (&code, &args.ledger) {
         let ledger = LedgerArgs {
             ledger: url.clone(),
@@ -143,7 +144,8 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
             .transpose()?;
         let path = ledger_io::state_path(dir);
         let mut state = ledger_io::load_state(&path)?;
-        verdict = ledger_io::runtime()?.block_on(round::check_grant_online(
+        let rt = ledger_io::runtime()?;
+        verdict = rt.block_on(round::check_grant_online(
             &client,
             &mut state,
             code,
@@ -151,21 +153,29 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
             key.as_ref(),
             now(),
         ));
+        names = rt.block_on(round::held_names(
+            &client,
+            &mut state,
+            [code.terms().grantee],
+            now(),
+        ));
         ledger_io::save_state(&path, &state)?;
     }
+    // Organisations by their proven names rather than their ids.
+    let named = |text: String| round::named(text, &names);
     if args.json {
         let out = serde_json::json!({
             "verdict": verdict.word(),
-            "reason": verdict.reason(),
+            "reason": named(verdict.reason()),
             "grant": code.as_ref().map(|c| c.grant().id().to_string()),
             "patient_key": code.as_ref().map(|c| c.terms().patient.map_or_else(|| c.grant().signer().to_string(), |p| p.key().to_string())),
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
     } else {
-        println!("{}", capitalized(&verdict.reason()));
+        println!("{}", capitalized(&named(verdict.reason())));
         if let Some(code) = &code {
             for line in assent_core::explain::transaction(code.grant()) {
-                println!("  {line}");
+                println!("  {}", named(line));
             }
         }
     }

@@ -146,7 +146,7 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
     let names = rt
         .block_on(round::proven_directory(
             &client,
-            &checkpoint,
+            checkpoint.checkpoint(),
             round::named_orgs(&entries),
         ))
         .map_err(|e| {

@@ -259,6 +259,13 @@ fn patient_and_clinic_against_a_real_ledger() {
         (code, v["verdict"].as_str()),
         (Some(2), Some("not_for_this_clinic"))
     );
+    // Online, the organisation it names is shown by its proven name.
+    let (code, v) = scan(&other_org, &online);
+    assert_eq!(code, Some(2));
+    assert!(
+        v["reason"].as_str().unwrap().contains("Riverside Clinic"),
+        "{v}"
+    );
 
     // A code with one character changed is forged.
     let text_code = w.ok(&["qr", grant.to_str().unwrap(), "--text"]);

@@ -4,6 +4,7 @@
 
 use crate::actions;
 use crate::state::use_app;
+use assent_core::client::round;
 use assent_core::clinic::Verdict;
 use assent_core::explain;
 use assent_core::qr::decode_image;
@@ -14,7 +15,7 @@ use dioxus::prelude::*;
 pub fn Clinic() -> Element {
     let app = use_app();
     let mut text = use_signal(String::new);
-    let mut result = use_signal(|| None::<(Verdict, Vec<String>)>);
+    let mut result = use_signal(|| None::<(Verdict, String, Vec<String>)>);
     let mut busy = use_signal(|| false);
     let clinic = app.settings.read().clinic;
     let listing = app.view.read().listing.clone();
@@ -26,11 +27,20 @@ pub fn Clinic() -> Element {
         let app = app.clone();
         busy.set(true);
         spawn(async move {
-            let (grant, verdict) = actions::scan(app, code).await;
-            let lines = grant
-                .map(|g| explain::transaction(g.grant()))
+            let scanned = actions::scan(app, code).await;
+            // Organisations by their proven names rather than their ids.
+            let named = |text: String| round::named(text, &scanned.names);
+            let lines = scanned
+                .code
+                .map(|g| {
+                    explain::transaction(g.grant())
+                        .into_iter()
+                        .map(named)
+                        .collect()
+                })
                 .unwrap_or_default();
-            result.set(Some((verdict, lines)));
+            let reason = named(scanned.verdict.reason());
+            result.set(Some((scanned.verdict, reason, lines)));
             busy.set(false);
         });
     };
@@ -65,9 +75,9 @@ pub fn Clinic() -> Element {
                         match file.read_bytes().await {
                             Ok(bytes) => match decode_image(&bytes) {
                                 Ok(code) => check_file(code),
-                                Err(e) => result.set(Some((Verdict::Unknown { why: format!("no grant code could be read from the image: {e}") }, Vec::new()))),
+                                Err(e) => { let v = Verdict::Unknown { why: format!("no grant code could be read from the image: {e}") }; result.set(Some((v.clone(), v.reason(), Vec::new()))) }
                             },
-                            Err(e) => result.set(Some((Verdict::Unknown { why: format!("the image could not be read: {e}") }, Vec::new()))),
+                            Err(e) => { let v = Verdict::Unknown { why: format!("the image could not be read: {e}") }; result.set(Some((v.clone(), v.reason(), Vec::new()))) }
                         }
                     });
                 } }
@@ -76,10 +86,10 @@ pub fn Clinic() -> Element {
             button { class: "primary", disabled: *busy.read(), onclick: move |_| check_text(text.read().trim().to_string()), "Verify" }
         }
         if *busy.read() { p { role: "status", "Checking the grant and its status on the ledger…" } }
-        if let Some((verdict, lines)) = result.read().as_ref() {
+        if let Some((verdict, reason, lines)) = result.read().as_ref() {
             section { class: "verdict-box {verdict.word()}", role: "status", aria_live: "polite", "data-testid": "verdict",
                 h2 { "data-verdict": "{verdict.word()}", {verdict_title(verdict)} }
-                p { "{verdict.reason()}" }
+                p { "{reason}" }
                 ul { class: "plain", for l in lines.iter() { li { "{l}" } } }
             }
         }

@@ -166,10 +166,9 @@ async fn read_history(
 /// ledger lied); [`SyncError::Client`] when one cannot be fetched.
 pub async fn proven_directory(
     client: &LedgerClient,
-    checkpoint: &VerifiedCheckpoint,
+    cp: &crate::note::Checkpoint,
     orgs: impl IntoIterator<Item = OrgId>,
 ) -> Result<Directory, SyncError> {
-    let cp = checkpoint.checkpoint();
     let mut wanted: Vec<OrgId> = orgs.into_iter().collect();
     wanted.sort();
     wanted.dedup();
@@ -200,6 +199,33 @@ pub fn named_orgs(entries: &[crate::history::VerifiedEntry]) -> Vec<OrgId> {
             _ => None,
         })
         .collect()
+}
+
+/// The proven names of `orgs` at the checkpoint `state` holds (fetched
+/// first when it holds none): for showing who a scanned code names. A name
+/// that cannot be proven is left out.
+pub async fn held_names(
+    client: &LedgerClient,
+    state: &mut LedgerState,
+    orgs: impl IntoIterator<Item = OrgId>,
+    now: u64,
+) -> Directory {
+    if state.memory.held().is_none() && sync::refresh(client, state, now).await.is_err() {
+        return Directory::new();
+    }
+    let Some(cp) = state.memory.held().cloned() else {
+        return Directory::new();
+    };
+    proven_directory(client, &cp, orgs)
+        .await
+        .unwrap_or_default()
+}
+
+/// `text` with each organisation id in `names` replaced by its proven name.
+pub fn named(text: String, names: &Directory) -> String {
+    names
+        .iter()
+        .fold(text, |t, (id, org)| t.replace(&id.to_string(), &org.name))
 }
 
 /// Organisations the ledger lists for a search box. The list is *not*
@@ -319,7 +345,7 @@ pub async fn check_request(
         return Err(RequestRefusal::Stale);
     }
     let org = request.request().org;
-    let mut directory = proven_directory(client, &checkpoint, [org]).await?;
+    let mut directory = proven_directory(client, checkpoint.checkpoint(), [org]).await?;
     let record = directory
         .remove(&org)
         .ok_or(RequestRefusal::NotRegistered(org))?;
