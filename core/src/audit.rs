@@ -158,15 +158,9 @@ impl AuditedAccess {
     /// The access and its verdict in plain words; `org_name` comes from the
     /// proven directory.
     pub fn explain(&self, org_name: &str) -> String {
-        let what: Vec<String> = self
-            .access
-            .resources
-            .iter()
-            .map(|(t, n)| format!("{n} {}", t.fhir_code()))
-            .collect();
         let mut text = format!(
             "{org_name} read {} on {} for {}: {}",
-            what.join(", "),
+            explain::resources(&self.access.resources),
             explain::date(self.access.accessed_at),
             self.access.purpose.describe(),
             self.decision.explain()

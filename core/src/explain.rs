@@ -16,6 +16,26 @@ fn list<C: Code>(set: &BTreeSet<C>) -> String {
     }
 }
 
+/// Records read, in words: `2 records of test results and measurements,
+/// 1 record of allergies`.
+///
+/// ```
+/// use assent_core::codes::ResourceType;
+/// assert_eq!(
+///     assent_core::explain::resources(&[(ResourceType::Observation, 2)]),
+///     "2 records of test results and measurements"
+/// );
+/// ```
+pub fn resources(read: &[(crate::codes::ResourceType, u32)]) -> String {
+    read.iter()
+        .map(|(t, n)| {
+            let noun = if *n == 1 { "record" } else { "records" };
+            format!("{n} {noun} of {}", t.describe())
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// A date in words (`2026-09-21 14:13 UTC`).
 pub fn date(t: u64) -> String {
     let iso = crate::fhir::export_iso(t);
@@ -141,15 +161,10 @@ pub fn transaction(tx: &SignedTx) -> Vec<String> {
             }
         )),
         Kind::RecordAccess(a) => {
-            let what: Vec<String> = a
-                .resources
-                .iter()
-                .map(|(t, n)| format!("{n} × {}", t.describe()))
-                .collect();
             lines.push(format!(
                 "Organisation {} read {} of {} on {}, for {}.",
                 a.org,
-                what.join(", "),
+                resources(&a.resources),
                 who(&a.patient),
                 date(a.accessed_at),
                 a.purpose.describe()

@@ -7,7 +7,6 @@ use crate::actions;
 use crate::components::chart::{per_day, AccessChart};
 use crate::components::progress::RoundProgress;
 use crate::state::use_app;
-use assent_core::codes::Code;
 use assent_core::explain;
 use dioxus::prelude::*;
 
@@ -58,14 +57,13 @@ pub fn History() -> Element {
                     {
                         let org = view.org_name(&a.access.org);
                         let verdict = a.verdict();
-                        let what = a.access.resources.iter().map(|(t, n)| format!("{n} {}", t.describe())).collect::<Vec<_>>().join(", ");
                         rsx! {
                             li { class: "entry {verdict}", "data-verdict": "{verdict}",
                                 time { "{explain::date(a.access.accessed_at)}" }
                                 strong { " {org}" }
                                 span { class: "badge", " ✓ verified (entry {a.index})" }
                                 span { class: "verdict", " — {verdict_label(verdict)}" }
-                                p { "{what}, for {a.access.purpose.describe()}. {a.explain(&org)}" }
+                                p { "{a.explain(&org)}" }
                             }
                         }
                     }

@@ -162,7 +162,7 @@ fn marks_each_access_and_agrees_with_the_ledgers_engine() {
         .contains("had not reached"));
     assert!(audited[0]
         .explain("Riverside Clinic")
-        .starts_with("Riverside Clinic read 2 Observation"));
+        .starts_with("Riverside Clinic read 2 records of test results and measurements"));
 
     // The same rule as the ledger's `decide`: the full state gives the same
     // verdicts.
