@@ -283,7 +283,8 @@ pub async fn sync_round(mut app: AppState) {
 
 /// Takes on what a round learned of the wallet's key: the generation its
 /// verified chain shows (kept by the keystore; a vault keeps the old one and
-/// each round finds the move again, as sealing needs the passphrase), and
+/// each round, which compares the chain's key with the wallet's, finds the
+/// move again, as sealing needs the passphrase), and
 /// the transactions signed again in place of refused ones.
 fn follow_key(app: &mut AppState, secret: WalletSecret, done: &round::Round) {
     if !done.resigned.is_empty() {
@@ -293,6 +294,11 @@ fn follow_key(app: &mut AppState, secret: WalletSecret, done: &round::Round) {
         }
         drop(records);
         app.persist(Persist::Records);
+    }
+    if let Some(problem) = &done.key_problem {
+        app.view.write().key_moved = Some(format!(
+            "Your key could not be kept in step with the ledger: {problem}"
+        ));
     }
     let Some(moved) = done.moved else {
         return;

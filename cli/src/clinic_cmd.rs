@@ -9,7 +9,7 @@ use crate::wallet_dir::WalletDir;
 use anyhow::{bail, Result};
 use assent_core::client::round;
 use assent_core::client::sync;
-use assent_core::clinic::scan;
+use assent_core::clinic::{scan, Verdict};
 use assent_core::codes::{AccessMode, EmergencyReason, Purpose, ResourceType};
 use assent_core::ids::{GrantId, IdentityId, OrgId};
 use assent_core::keys::PublicKey;
@@ -118,6 +118,10 @@ pub struct RequestArgs {
     pub output: Output,
 }
 
+/// How long `clinic scan --ledger` waits for a quorum to confirm a grant it
+/// submitted.
+const QUORUM_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// Runs a clinic command.
 pub fn run(dir: &WalletDir, origin: &str, command: ClinicCommand) -> Result<()> {
     match command {
@@ -145,14 +149,34 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
         let path = ledger_io::state_path(dir);
         let mut state = ledger_io::load_state(&path)?;
         let rt = ledger_io::runtime()?;
+        let offline = verdict.clone();
         verdict = rt.block_on(round::check_grant_online(
             &client,
             &mut state,
             code,
-            verdict,
+            offline.clone(),
             key.as_ref(),
             now(),
         ));
+        // Submitted just now: wait (a while) for a quorum to confirm it.
+        if verdict == Verdict::Pending {
+            let spinner = indicatif::ProgressBar::new_spinner();
+            spinner.set_message("the ledger accepted the grant; waiting for its validators");
+            let start = std::time::Instant::now();
+            while verdict == Verdict::Pending && start.elapsed() < QUORUM_WAIT {
+                spinner.tick();
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                verdict = rt.block_on(round::check_grant_online(
+                    &client,
+                    &mut state,
+                    code,
+                    offline.clone(),
+                    key.as_ref(),
+                    now(),
+                ));
+            }
+            spinner.finish_and_clear();
+        }
         names = rt.block_on(round::held_names(
             &client,
             &mut state,

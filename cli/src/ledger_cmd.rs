@@ -124,6 +124,9 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
             e.into()
         }
     })?;
+    if let Some(problem) = &done.key_problem {
+        eprintln!("Your key could not be kept in step with the ledger: {problem}");
+    }
     if let Some(moved) = done.moved {
         wallet_dir::save_changed(dir, args.vault.as_deref(), &wallet)?;
         eprintln!(

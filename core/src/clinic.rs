@@ -9,8 +9,9 @@
 //! status at a quorum-cosigned checkpoint, proven by a map proof, fresh
 //! within `max_view_age`; a stale view is `unknown`, never `valid`. A
 //! grant the ledger does not hold yet is submitted by the clinic: the
-//! ledger checks who may sign (it follows key rotations, a code cannot),
-//! and only its acceptance makes such a grant `valid`.
+//! ledger checks who may sign (it follows key rotations, a code cannot), and
+//! the grant is `valid` only once a quorum-cosigned checkpoint shows it live
+//! (PROTOCOL §6, "Freshness"); until then it is [`Verdict::Pending`].
 
 use crate::ids::{GrantId, OrgId};
 use crate::qr::{decode_grant, GrantCode, QrError};
@@ -26,9 +27,6 @@ pub enum Standing {
     Offline,
     /// Live in the state map at the quorum-cosigned checkpoint of this size.
     Live(u64),
-    /// In no checkpoint yet, but the ledger, which checks who may sign,
-    /// accepted it just now.
-    Accepted,
 }
 
 /// What the ledger said about a grant at a checkpoint, as the clinic got it.
@@ -39,7 +37,8 @@ pub enum LedgerAnswer {
     /// The map does not hold it, and it was not submitted.
     Absent,
     /// The map does not hold it; submitted since, and accepted (a verified
-    /// receipt, or the ledger's word that it holds it already).
+    /// receipt, or the ledger's word that it holds it already). Only a
+    /// later quorum checkpoint can show it live.
     Accepted,
     /// The map does not hold it; submitted since, and refused for this reason.
     Refused(String),
@@ -84,6 +83,10 @@ pub enum Verdict {
         /// What is wrong.
         why: String,
     },
+    /// Submitted to the ledger just now and accepted, but no quorum-cosigned
+    /// checkpoint shows it yet: scan again in a few seconds. A kind of
+    /// `unknown`: data may not be released on it.
+    Pending,
     /// Cannot be decided: the ledger view is stale or its proof failed.
     Unknown {
         /// Why.
@@ -100,7 +103,7 @@ impl Verdict {
             Verdict::Expired { .. } => "expired",
             Verdict::NotForThisClinic { .. } => "not_for_this_clinic",
             Verdict::Forged { .. } => "forged",
-            Verdict::Unknown { .. } => "unknown",
+            Verdict::Pending | Verdict::Unknown { .. } => "unknown",
         }
     }
 
@@ -113,11 +116,6 @@ impl Verdict {
                 format!("valid: signed by the patient and live on the ledger (checkpoint {size})")
             }
             Verdict::Valid {
-                on: Standing::Accepted,
-            } => "valid: signed by the patient; the ledger accepted it just now and its next \
-                  checkpoint will show it"
-                .into(),
-            Verdict::Valid {
                 on: Standing::Offline,
             } => "valid offline: signed by the patient; not checked against the ledger".into(),
             Verdict::Revoked { since } => {
@@ -128,6 +126,10 @@ impl Verdict {
                 format!("not for this clinic: it names organisation {grantee}")
             }
             Verdict::Forged { why } => format!("forged: {why}"),
+            Verdict::Pending => "unknown for now: the ledger accepted the grant just now, and no \
+                                 quorum of validators has confirmed it yet; scan again in a few \
+                                 seconds"
+                .into(),
             Verdict::Unknown { why } => format!("unknown: {why}"),
         }
     }
@@ -297,9 +299,7 @@ pub fn check_online(
             on: Standing::Live(cp.size),
         },
         LedgerAnswer::Held(Status { live: false, since }) => Verdict::Revoked { since: *since },
-        LedgerAnswer::Accepted => Verdict::Valid {
-            on: Standing::Accepted,
-        },
+        LedgerAnswer::Accepted => Verdict::Pending,
         // The ledger checks who may sign when it appends (the signer may be
         // a key the patient has since replaced); until then nothing is known.
         LedgerAnswer::Absent => Verdict::Unknown {

@@ -12,13 +12,15 @@
 //!
 //! Either way the verified chain names the key that signs for the identity
 //! now ([`chain_key`]); the wallet moves to the generation that derives it
-//! ([`follow_chain`]) and signs again, with that key, what the ledger refused
-//! as signed by a stale one ([`resign_stale`]). Only the chain, verified
-//! against quorum checkpoints, moves the wallet; a probe that the ledger
-//! answers ([`candidates`]) only chooses which key asks.
+//! ([`follow_chain`]; back only once its own rotation was refused, since one
+//! in flight is not in a checkpoint yet) and signs again, with that key, what
+//! it signed with another of its keys and the ledger refused for that key
+//! ([`resign_stale`]). Only the chain, verified against quorum checkpoints,
+//! moves the wallet; a probe that the ledger answers ([`candidates`]) only
+//! chooses which key asks.
 
 use crate::history::VerifiedEntry;
-use crate::ids::{GrantId, IdentityId, TxId};
+use crate::ids::{IdentityId, TxId};
 use crate::keys::{Generation, IdentityRef, PublicKey};
 use crate::outbox::{Outbox, State};
 use crate::tx::{Body, Kind, SignedTx};
@@ -82,7 +84,12 @@ pub enum KeySyncError {
 
 /// Moves `identity` to the generation whose key is `current` (see
 /// [`chain_key`]). Returns the identity at its new generation, or `None`
-/// when the wallet is in step already; on an error the wallet is unchanged.
+/// when the wallet is in step already or must wait; on an error the wallet
+/// is unchanged.
+///
+/// A chain behind the wallet moves it back only when `outbox` holds this
+/// wallet's `RotateKey` signed by `current` as refused: otherwise that
+/// rotation may simply not be in a checkpoint yet.
 ///
 /// # Errors
 /// [`KeySyncError::NotOurs`] when no generation in reach derives `current`.
@@ -90,16 +97,32 @@ pub fn follow_chain(
     wallet: &mut WalletSecret,
     identity: IdentityRef,
     current: &PublicKey,
+    outbox: &Outbox,
+    origin: &str,
 ) -> Result<Option<IdentityRef>, KeySyncError> {
     if wallet.signing_key(identity)?.public_key() == *current {
         return Ok(None);
     }
     for candidate in candidates(identity) {
-        if wallet.signing_key(candidate)?.public_key() == *current {
-            return Ok(Some(wallet.set_generation(identity, candidate.generation)?));
+        if wallet.signing_key(candidate)?.public_key() != *current {
+            continue;
         }
+        let back = candidate.generation < identity.generation;
+        if back && !rotation_refused(outbox, current, origin) {
+            return Ok(None);
+        }
+        return Ok(Some(wallet.set_generation(identity, candidate.generation)?));
     }
     Err(KeySyncError::NotOurs)
+}
+
+/// Whether the ledger refused a `RotateKey` signed by `key`.
+fn rotation_refused(outbox: &Outbox, key: &PublicKey, origin: &str) -> bool {
+    outbox.items().iter().any(|o| {
+        o.kind == "RotateKey"
+            && matches!(o.state, State::Refused { .. })
+            && SignedTx::open(&o.bytes(), origin).is_ok_and(|tx| tx.signer() == *key)
+    })
 }
 
 /// A transaction signed again with the identity's current key.
@@ -111,21 +134,19 @@ pub struct Resigned {
     pub new: SignedTx,
 }
 
-/// Whether the outbox holds a transaction refused as signed by a stale key
-/// that [`resign_stale`] may sign again.
-pub fn has_stale(outbox: &Outbox) -> bool {
-    outbox.items().iter().any(|o| {
-        matches!(&o.state, State::Refused { code, .. } if code == STALE_KEY)
-            && !matches!(o.kind.as_str(), "Enroll" | "RotateKey")
-    })
-}
+/// The refusal codes of a transaction signed by a key that does not sign
+/// for the identity now: replaced (`stale_key`), or never seen because the
+/// rotation to it was refused (`unknown_signer`).
+const WRONG_KEY: [&str; 2] = [STALE_KEY, "unknown_signer"];
 
 /// Signs again with `identity`'s current key, oldest first, every outbox
-/// transaction the ledger refused as signed by a stale key, and queues each
-/// in place of the old one (PROTOCOL §1). Not signed again: an `Enroll` or
-/// `RotateKey` (the chain decides those), and a grant that a queued or
-/// refused revocation in the outbox names (that revocation carries it, and
-/// a new id would outlive it).
+/// transaction this wallet signed for the identity with another of its keys
+/// that the ledger refused for that key, and queues each in place of the old
+/// one (PROTOCOL §1). Not signed again: anything another key signed (the
+/// outbox also carries what others handed over), an `Enroll` or `RotateKey`
+/// (the chain decides those), and a grant or delegation that a revocation in
+/// the outbox names, in whatever state (that revocation settles it; a new id
+/// would outlive it).
 ///
 /// # Errors
 /// Only for an identity whose keys cannot be derived; the outbox is then
@@ -138,39 +159,49 @@ pub fn resign_stale(
     now: u64,
     nonce: &mut dyn FnMut() -> [u8; 8],
 ) -> Result<Vec<Resigned>, WalletError> {
-    let revoked: Vec<GrantId> = outbox
+    let current = wallet.signing_key(identity)?.public_key();
+    let mut ours = Vec::new();
+    for g in 0..=identity.generation.0.saturating_add(LOOKAHEAD) {
+        let at = IdentityRef {
+            generation: Generation(g),
+            ..identity
+        };
+        ours.push(wallet.signing_key(at)?.public_key());
+    }
+    let opened: Vec<SignedTx> = outbox
         .items()
         .iter()
-        .filter(|o| !matches!(o.state, State::Included { .. }))
         .filter_map(|o| SignedTx::open(&o.bytes(), origin).ok())
+        .collect();
+    let ended: Vec<[u8; 32]> = opened
+        .iter()
         .filter_map(|tx| match &tx.body().kind {
-            Kind::Revoke(r) => Some(r.grant),
+            Kind::Revoke(r) => Some(r.grant.0),
+            Kind::RevokeDelegation(r) => Some(r.delegation.0),
             _ => None,
         })
         .collect();
+    let wrong_key = |id: &TxId| {
+        outbox.get(id).is_some_and(
+            |o| matches!(&o.state, State::Refused { code, .. } if WRONG_KEY.contains(&code.as_str())),
+        )
+    };
     let mut done = Vec::new();
-    let stale: Vec<SignedTx> = outbox
-        .items()
-        .iter()
-        .filter(|o| matches!(&o.state, State::Refused { code, .. } if code == STALE_KEY))
-        .filter_map(|o| SignedTx::open(&o.bytes(), origin).ok())
-        .collect();
-    for tx in stale {
-        let kind = &tx.body().kind;
-        let settled = match kind {
-            Kind::Enroll(_) | Kind::RotateKey(_) => true,
-            Kind::Grant(_) => revoked.contains(&GrantId(tx.id().0)),
-            _ => false,
-        };
-        if settled {
+    for tx in &opened {
+        let signer = tx.signer();
+        let again = wrong_key(&tx.id())
+            && signer != current
+            && ours.contains(&signer)
+            && !matches!(tx.body().kind, Kind::Enroll(_) | Kind::RotateKey(_))
+            && !ended.contains(&tx.id().0);
+        if !again {
             continue;
         }
-        let new = wallet.sign(identity, Body::new(now, nonce(), kind.clone()), origin)?;
+        let kind = tx.body().kind.clone();
+        let new = wallet.sign(identity, Body::new(now, nonce(), kind), origin)?;
         done.push(Resigned { old: tx.id(), new });
     }
-    for r in &done {
-        outbox.replace(&r.old, &r.new, now);
-    }
+    done.retain(|r| outbox.replace(&r.old, &r.new, now));
     Ok(done)
 }
 

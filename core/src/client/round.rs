@@ -35,6 +35,9 @@ pub struct Round {
     pub moved: Option<IdentityRef>,
     /// Transactions refused as signed by a stale key, signed again and sent.
     pub resigned: Vec<key_sync::Resigned>,
+    /// Why the wallet's key could not be kept in step with its chain, if so
+    /// (the rest of the round stands).
+    pub key_problem: Option<String>,
 }
 
 /// Queues the primary identity's `Enroll` (PROTOCOL §1: sent when the wallet
@@ -74,7 +77,8 @@ pub fn queue_enroll(
 ///
 /// # Errors
 /// As [`sync::refresh`] and [`sync::sync_history`]; what was learned before
-/// the error stays in `state`, evidence of a lie included.
+/// the error stays in `state`, evidence of a lie included. A key that cannot
+/// be kept in step is [`Round::key_problem`], not an error.
 pub async fn round(
     client: &LedgerClient,
     state: &mut LedgerState,
@@ -87,26 +91,17 @@ pub async fn round(
     let identity = wallet.identity_id(me);
     let origin = client.policy().origin.clone();
     let checkpoint = sync::refresh(client, state, now).await?;
-    let flushed = sync::flush(client, &mut state.outbox, now).await;
-    let (new, probed) =
-        read_history(client, state, wallet, &identity, &checkpoint, now, progress).await?;
-    let refused_key = key_sync::has_stale(&state.outbox)
-        || flushed
-            .refused
-            .iter()
-            .any(|(id, ..)| state.outbox.get(id).is_some_and(|o| o.kind == "RotateKey"));
+    sync::flush(client, &mut state.outbox, now).await;
+    let new = read_history(client, state, wallet, &identity, &checkpoint, now, progress).await?;
     let mut moved = None;
-    let mut resigned = Vec::new();
-    if probed || refused_key || key_sync::rotates(&new, &identity) {
-        let entries = sync::stored_entries(state, &identity, &origin).map_err(SyncError::Stored)?;
-        let current = key_sync::chain_key(&entries, &identity);
-        moved = key_sync::follow_chain(wallet, me, &current)?;
-        let now_me = wallet.identities()[0];
-        resigned = key_sync::resign_stale(wallet, now_me, &mut state.outbox, &origin, now, nonce)
-            .map_err(key_sync::KeySyncError::from)?;
-        if !resigned.is_empty() {
-            sync::flush(client, &mut state.outbox, now).await;
-        }
+    let (resigned, key_problem) = match keep_in_step(
+        state, wallet, &identity, &new, &origin, now, nonce, &mut moved,
+    ) {
+        Ok(resigned) => (resigned, None),
+        Err(e) => (Vec::new(), Some(e.to_string())),
+    };
+    if !resigned.is_empty() {
+        sync::flush(client, &mut state.outbox, now).await;
     }
     let overdue = sync::follow(client, &mut state.outbox, &checkpoint, now).await;
     Ok(Round {
@@ -114,13 +109,63 @@ pub async fn round(
         overdue,
         moved,
         resigned,
+        key_problem,
     })
+}
+
+/// The key step of a round: works out the key the verified chain names
+/// (kept with the history, re-read only when new entries rotate it), moves
+/// the wallet to it (into `moved`, which stands even when a later step
+/// fails, so it can be saved), and signs again what was refused for its key.
+#[allow(clippy::too_many_arguments)] // one round's state, passed through
+fn keep_in_step(
+    state: &mut LedgerState,
+    wallet: &mut WalletSecret,
+    identity: &IdentityId,
+    new: &[crate::history::VerifiedEntry],
+    origin: &str,
+    now: u64,
+    nonce: &mut dyn FnMut() -> [u8; 8],
+    moved: &mut Option<IdentityRef>,
+) -> Result<Vec<key_sync::Resigned>, SyncError> {
+    let name = identity.key().to_string();
+    let kept = state
+        .histories
+        .get(&name)
+        .filter(|h| h.count > 0)
+        .map(|h| h.signing_key.clone());
+    let Some(kept) = kept else {
+        return Ok(Vec::new()); // nothing on the ledger yet
+    };
+    let current = match kept.and_then(|k| k.parse().ok()) {
+        Some(key) if !key_sync::rotates(new, identity) => key,
+        _ => {
+            let entries =
+                sync::stored_entries(state, identity, origin).map_err(SyncError::Stored)?;
+            let key = key_sync::chain_key(&entries, identity);
+            if let Some(h) = state.histories.get_mut(&name) {
+                h.signing_key = Some(key.to_string());
+            }
+            key
+        }
+    };
+    let me = wallet.identities()[0];
+    *moved = key_sync::follow_chain(wallet, me, &current, &state.outbox, origin)?;
+    let resigned = key_sync::resign_stale(
+        wallet,
+        wallet.identities()[0],
+        &mut state.outbox,
+        origin,
+        now,
+        nonce,
+    )
+    .map_err(key_sync::KeySyncError::from)?;
+    Ok(resigned)
 }
 
 /// Syncs `identity`'s history signed by the wallet's current key; when the
 /// ledger will not answer that key (403: it is not the identity's key now),
-/// by each [`key_sync::candidates`] key in turn. Returns the new entries and
-/// whether another key had to ask.
+/// by each [`key_sync::candidates`] key in turn. Returns the new entries.
 async fn read_history(
     client: &LedgerClient,
     state: &mut LedgerState,
@@ -129,7 +174,7 @@ async fn read_history(
     checkpoint: &VerifiedCheckpoint,
     now: u64,
     progress: &mut dyn FnMut(u64, u64),
-) -> Result<(Vec<crate::history::VerifiedEntry>, bool), SyncError> {
+) -> Result<Vec<crate::history::VerifiedEntry>, SyncError> {
     let forbidden = |e: &SyncError| {
         matches!(
             e,
@@ -141,16 +186,22 @@ async fn read_history(
         .signing_key(me)
         .map_err(key_sync::KeySyncError::from)?;
     let first = sync::sync_history(client, state, identity, &key, checkpoint, now, progress).await;
+    // Probe other keys only for an identity the ledger holds (a 403 before
+    // the `Enroll` lands means just that), and never show later keys for less.
+    let seen = state
+        .histories
+        .get(&identity.key().to_string())
+        .is_some_and(|h| h.count > 0);
     let refusal = match first {
-        Err(e) if forbidden(&e) => e,
-        other => return other.map(|entries| (entries, false)),
+        Err(e) if forbidden(&e) && seen => e,
+        other => return other,
     };
     for candidate in key_sync::candidates(me) {
         let key = wallet
             .signing_key(candidate)
             .map_err(key_sync::KeySyncError::from)?;
         match sync::sync_history(client, state, identity, &key, checkpoint, now, progress).await {
-            Ok(entries) => return Ok((entries, true)),
+            Ok(entries) => return Ok(entries),
             Err(e) if forbidden(&e) => {}
             Err(e) => return Err(e),
         }
@@ -286,7 +337,8 @@ pub async fn check_grant_online(
 
 /// Submits a code's delegation (when it carries one) and grant, as anyone
 /// holding them may: the ledger's acceptance or refusal of the grant is the
-/// answer. `replay` means the ledger holds it already.
+/// answer. `replay` means the ledger holds it already. Acceptance makes the
+/// verdict `Pending`, never `valid`: only a quorum checkpoint does that.
 async fn submit_code(
     client: &LedgerClient,
     code: &crate::qr::GrantCode,

@@ -46,6 +46,11 @@ pub struct StoredHistory {
     /// Every time the ledger was caught lying about this history.
     #[serde(default)]
     pub caught: Vec<String>,
+    /// The key that signs for the identity by these entries (see
+    /// [`crate::key_sync::chain_key`]), kept so a round need not re-read
+    /// them all; `None` until first worked out.
+    #[serde(default)]
+    pub signing_key: Option<String>,
 }
 
 impl StoredHistory {

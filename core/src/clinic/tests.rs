@@ -192,16 +192,21 @@ fn after_a_key_rotation_only_the_ledger_confirms_the_new_key() {
             on: Standing::Live(_)
         }
     ));
-    // Not on the ledger yet: valid once the ledger accepts the new key's grant.
+    // Not on the ledger yet: the ledger accepts the new key's grant, and
+    // it is pending (not valid) until a quorum checkpoint shows it.
     let pending = w.sign(&key(11), terms);
     let text = encode_grant(&pending, None).unwrap();
     let verdict = online(&w, &text, now);
-    assert_eq!(
-        verdict,
+    assert_eq!(verdict, Verdict::Pending);
+    assert!(!verdict.is_valid());
+    w.state.apply(&pending, w.now).unwrap();
+    w.log.push((pending.clone(), w.now));
+    assert!(matches!(
+        online(&w, &text, now),
         Verdict::Valid {
-            on: Standing::Accepted
+            on: Standing::Live(_)
         }
-    );
+    ));
     // The replaced key's grant looks sound offline, but the ledger refuses it.
     let old = w.sign(&key(10), grant_to(clinic, lab_scope()));
     let text = encode_grant(&old, None).unwrap();
@@ -277,7 +282,7 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
 }
 
 #[test]
-fn a_grant_the_ledger_does_not_hold_is_valid_only_once_it_accepts_it() {
+fn a_grant_the_ledger_does_not_hold_is_never_valid_before_a_quorum_shows_it() {
     let w = World::new();
     let mut fresh = World::new();
     let now = T0 + DAY;
@@ -299,15 +304,12 @@ fn a_grant_the_ledger_does_not_hold_is_valid_only_once_it_accepts_it() {
             &proof,
         )
     };
-    assert_eq!(
-        judge(LedgerAnswer::Accepted),
-        Verdict::Valid {
-            on: Standing::Accepted
-        }
-    );
-    assert!(judge(LedgerAnswer::Accepted)
-        .reason()
-        .contains("accepted it just now"));
+    // Accepted by the ledger is not yet confirmed by a quorum: never valid.
+    let accepted = judge(LedgerAnswer::Accepted);
+    assert_eq!(accepted, Verdict::Pending);
+    assert_eq!(accepted.word(), "unknown");
+    assert!(!accepted.is_valid());
+    assert!(accepted.reason().contains("scan again"));
     let absent = judge(LedgerAnswer::Absent);
     assert_eq!(absent.word(), "unknown");
     assert!(absent.reason().contains("submit it"), "{}", absent.reason());

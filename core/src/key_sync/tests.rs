@@ -1,4 +1,5 @@
 use super::*;
+use crate::ids::GrantId;
 use crate::keys::MnemonicPhrase;
 use crate::replica::Leaf;
 use crate::rotation::rotate;
@@ -113,9 +114,14 @@ fn a_device_left_behind_by_a_rotation_elsewhere_catches_up_and_signs_again() {
         panic!("not a rotation")
     };
     assert_eq!(current, r.new_key);
-    let moved = follow_chain(&mut phone, id, &current).unwrap().unwrap();
+    let moved = follow_chain(&mut phone, id, &current, &outbox, ORIGIN)
+        .unwrap()
+        .unwrap();
     assert_eq!(moved, rotation.identity);
-    assert_eq!(follow_chain(&mut phone, moved, &current).unwrap(), None);
+    assert_eq!(
+        follow_chain(&mut phone, moved, &current, &outbox, ORIGIN).unwrap(),
+        None
+    );
 
     // What was refused as stale is signed again, in order, naming the patient.
     let resigned = resign_stale(&phone, moved, &mut outbox, ORIGIN, w.now, &mut counter()).unwrap();
@@ -141,7 +147,7 @@ fn a_device_left_behind_by_a_rotation_elsewhere_catches_up_and_signs_again() {
 }
 
 #[test]
-fn a_rotation_the_ledger_refused_puts_the_wallet_back() {
+fn a_rotation_the_ledger_refused_puts_the_wallet_back_one_in_flight_does_not() {
     let mut w = World::new();
     let mut me = device();
     let chain = enrolled(&mut w, &me);
@@ -149,14 +155,57 @@ fn a_rotation_the_ledger_refused_puts_the_wallet_back() {
     let mut outbox = Outbox::default();
     let rotation = rotate(&mut me, id, &mut outbox, ORIGIN, w.now, [2; 8]).unwrap();
     assert_eq!(me.identities()[0], rotation.identity);
-    // The ledger never took it: the chain still shows the inception key.
+    // The chain still shows the inception key: the rotation may only be
+    // waiting for a checkpoint, so the wallet stays where it is.
     let current = chain_key(&chain, &me.identity_id(id));
     assert!(!rotates(&chain, &me.identity_id(id)));
-    assert_eq!(
-        follow_chain(&mut me, rotation.identity, &current).unwrap(),
-        Some(id)
-    );
+    let follow = |me: &mut WalletSecret, outbox: &Outbox| {
+        follow_chain(me, rotation.identity, &current, outbox, ORIGIN).unwrap()
+    };
+    assert_eq!(follow(&mut me, &outbox), None);
+    assert_eq!(me.identities()[0], rotation.identity);
+    // Refused: back to the key the chain shows, and what the new key signed
+    // meanwhile (refused as an unknown signer) is signed again with it.
+    outbox.refused(&rotation.tx.id(), "too_old", "created too long ago");
+    let meanwhile = me
+        .sign(
+            rotation.identity,
+            Body::new(w.now, [3; 8], grant_to(w.clinic, lab_scope())),
+            ORIGIN,
+        )
+        .unwrap();
+    outbox.push(&meanwhile, w.now);
+    outbox.refused(&meanwhile.id(), "unknown_signer", "no such key");
+    assert_eq!(follow(&mut me, &outbox), Some(id));
     assert_eq!(me.identities()[0], id);
+    let resigned = resign_stale(&me, id, &mut outbox, ORIGIN, w.now, &mut counter()).unwrap();
+    assert_eq!(resigned.len(), 1);
+    assert_eq!(resigned[0].old, meanwhile.id());
+    assert_eq!(resigned[0].new.signer(), current);
+    assert_eq!(send(&mut w, &mut outbox), vec![Ok(())]);
+}
+
+#[test]
+fn what_another_key_signed_is_never_signed_again() {
+    let w = World::new();
+    let me = device();
+    let id = me.identities()[0];
+    // A grant someone else signed, handed over and submitted from here.
+    let theirs = SignedTx::sign(
+        &Body::new(w.now, [4; 8], grant_to(w.clinic, lab_scope())),
+        &key(10),
+        ORIGIN,
+    );
+    let mut outbox = Outbox::default();
+    outbox.push(&theirs, w.now);
+    outbox.refused(&theirs.id(), STALE_KEY, "stale");
+    let later = IdentityRef {
+        generation: Generation(1),
+        ..id
+    };
+    let resigned = resign_stale(&me, later, &mut outbox, ORIGIN, w.now, &mut counter()).unwrap();
+    assert!(resigned.is_empty());
+    assert!(outbox.get(&theirs.id()).is_some());
 }
 
 #[test]
@@ -164,7 +213,14 @@ fn a_key_these_words_do_not_derive_moves_nothing() {
     let mut me = device();
     let id = me.identities()[0];
     let before = me.to_item();
-    let err = follow_chain(&mut me, id, &key(99).public_key()).unwrap_err();
+    let err = follow_chain(
+        &mut me,
+        id,
+        &key(99).public_key(),
+        &Outbox::default(),
+        ORIGIN,
+    )
+    .unwrap_err();
     assert!(matches!(err, KeySyncError::NotOurs), "{err}");
     assert_eq!(*me.to_item(), *before);
 }
@@ -196,10 +252,23 @@ fn a_grant_its_queued_revocation_carries_and_the_enrolment_are_not_signed_again(
         outbox.push(tx, w.now);
         outbox.refused(&tx.id(), STALE_KEY, "stale");
     }
-    let resigned = resign_stale(&me, id, &mut outbox, ORIGIN, w.now, &mut counter()).unwrap();
+    let later = IdentityRef {
+        generation: Generation(1),
+        ..id
+    };
+    let resigned = resign_stale(&me, later, &mut outbox, ORIGIN, w.now, &mut counter()).unwrap();
     assert_eq!(resigned.len(), 1);
     assert_eq!(resigned[0].old, revoke.id());
     assert!(outbox.get(&grant.id()).is_some() && outbox.get(&enroll.id()).is_some());
+    // Once the revocation signed again is on the ledger, its grant still
+    // stays ended: nothing more is signed.
+    let new_revoke = resigned[0].new.id();
+    assert!(outbox.included(&new_revoke, 9, 10));
+    assert!(
+        resign_stale(&me, later, &mut outbox, ORIGIN, w.now, &mut counter())
+            .unwrap()
+            .is_empty()
+    );
     // Refused for another reason: left alone.
     let mut other = Outbox::default();
     other.push(&grant, w.now);
