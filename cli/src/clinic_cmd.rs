@@ -150,14 +150,17 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
         let mut state = ledger_io::load_state(&path)?;
         let rt = ledger_io::runtime()?;
         let offline = verdict.clone();
-        verdict = rt.block_on(round::check_grant_online(
-            &client,
-            &mut state,
-            code,
-            offline.clone(),
-            key.as_ref(),
-            now(),
-        ));
+        let ask = |state: &mut _| {
+            rt.block_on(round::check_grant_online(
+                &client,
+                state,
+                code,
+                offline.clone(),
+                key.as_ref(),
+                now(),
+            ))
+        };
+        verdict = ask(&mut state);
         // Submitted just now: wait (a while) for a quorum to confirm it.
         if verdict == Verdict::Pending {
             let spinner = indicatif::ProgressBar::new_spinner();
@@ -166,14 +169,7 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
             while verdict == Verdict::Pending && start.elapsed() < QUORUM_WAIT {
                 spinner.tick();
                 std::thread::sleep(std::time::Duration::from_millis(500));
-                verdict = rt.block_on(round::check_grant_online(
-                    &client,
-                    &mut state,
-                    code,
-                    offline.clone(),
-                    key.as_ref(),
-                    now(),
-                ));
+                verdict = ask(&mut state);
             }
             spinner.finish_and_clear();
         }

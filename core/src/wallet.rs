@@ -212,22 +212,9 @@ impl WalletSecret {
     /// # Errors
     /// An identity not in this wallet, or one at generation 2³¹ − 2 already.
     pub fn advance(&mut self, identity: IdentityRef) -> Result<IdentityRef, WalletError> {
-        let slot =
-            self.identities
-                .iter_mut()
-                .find(|r| **r == identity)
-                .ok_or(WalletError::Identities(
-                    "not an identity of this wallet at this generation",
-                ))?;
-        let next = identity.next();
-        // The key after `next` must be derivable too: its commitment is signed now.
-        if next.next().path().is_err() {
-            return Err(WalletError::Identities(
-                "no generation is left to rotate to",
-            ));
-        }
-        *slot = next;
-        Ok(next)
+        // The key after the next must be derivable too: its commitment is
+        // signed now (set_generation checks it).
+        self.set_generation(identity, identity.next().generation)
     }
 
     /// Puts an identity at `generation`: the one its verified chain on the
