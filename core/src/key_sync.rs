@@ -103,8 +103,8 @@ pub fn follow_chain(
     if wallet.signing_key(identity)?.public_key() == *current {
         return Ok(None);
     }
-    for candidate in candidates(identity) {
-        if wallet.signing_key(candidate)?.public_key() != *current {
+    for (candidate, key) in wallet.public_keys(candidates(identity))? {
+        if key != *current {
             continue;
         }
         let back = candidate.generation < identity.generation;
@@ -159,15 +159,25 @@ pub fn resign_stale(
     now: u64,
     nonce: &mut dyn FnMut() -> [u8; 8],
 ) -> Result<Vec<Resigned>, WalletError> {
-    let current = wallet.signing_key(identity)?.public_key();
-    let mut ours = Vec::new();
-    for g in 0..=identity.generation.0.saturating_add(LOOKAHEAD) {
-        let at = IdentityRef {
-            generation: Generation(g),
-            ..identity
-        };
-        ours.push(wallet.signing_key(at)?.public_key());
+    let refused_for_key = |o: &crate::outbox::Outgoing| {
+        matches!(&o.state, State::Refused { code, .. } if WRONG_KEY.contains(&code.as_str()))
+            && !matches!(o.kind.as_str(), "Enroll" | "RotateKey")
+    };
+    // Most rounds: nothing to sign again, so no outbox item is opened and
+    // no key derived.
+    if !outbox.items().iter().any(refused_for_key) {
+        return Ok(Vec::new());
     }
+    let current = wallet.signing_key(identity)?.public_key();
+    let reach = (0..=identity.generation.0.saturating_add(LOOKAHEAD)).map(|g| IdentityRef {
+        generation: Generation(g),
+        ..identity
+    });
+    let ours: Vec<PublicKey> = wallet
+        .public_keys(reach)?
+        .into_iter()
+        .map(|(_, key)| key)
+        .collect();
     let opened: Vec<SignedTx> = outbox
         .items()
         .iter()
@@ -181,18 +191,12 @@ pub fn resign_stale(
             _ => None,
         })
         .collect();
-    let wrong_key = |id: &TxId| {
-        outbox.get(id).is_some_and(
-            |o| matches!(&o.state, State::Refused { code, .. } if WRONG_KEY.contains(&code.as_str())),
-        )
-    };
     let mut done = Vec::new();
     for tx in &opened {
         let signer = tx.signer();
-        let again = wrong_key(&tx.id())
+        let again = outbox.get(&tx.id()).is_some_and(refused_for_key)
             && signer != current
             && ours.contains(&signer)
-            && !matches!(tx.body().kind, Kind::Enroll(_) | Kind::RotateKey(_))
             && !ended.contains(&tx.id().0);
         if !again {
             continue;

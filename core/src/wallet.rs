@@ -137,8 +137,24 @@ impl WalletSecret {
     /// # Errors
     /// Only for an index or generation of 2³¹ or more, which decoding refuses.
     pub fn signing_key(&self, identity: IdentityRef) -> Result<SigningKey, WalletError> {
-        SigningKey::derive(&self.seed(), identity)
-            .map_err(|_| WalletError::Identities("index or generation is 2^31 or more"))
+        derive(&self.seed(), identity)
+    }
+
+    /// The public keys of `identities` (usually one identity at several
+    /// generations), deriving the seed once: its BIP39 stretching costs
+    /// far more than each key.
+    ///
+    /// # Errors
+    /// As [`signing_key`](Self::signing_key).
+    pub fn public_keys(
+        &self,
+        identities: impl IntoIterator<Item = IdentityRef>,
+    ) -> Result<Vec<(IdentityRef, PublicKey)>, WalletError> {
+        let seed = self.seed();
+        identities
+            .into_iter()
+            .map(|identity| Ok((identity, derive(&seed, identity)?.public_key())))
+            .collect()
     }
 
     /// The pre-rotation commitment an identity's `Enroll` or next
@@ -336,6 +352,11 @@ impl WalletSecret {
 
 /// Makes a `Grant` or `Revoke` that names no patient name `patient`; any
 /// other transaction, or one that names a patient already, is left alone.
+fn derive(seed: &Seed, identity: IdentityRef) -> Result<SigningKey, WalletError> {
+    SigningKey::derive(seed, identity)
+        .map_err(|_| WalletError::Identities("index or generation is 2^31 or more"))
+}
+
 fn name_patient(kind: &mut crate::tx::Kind, patient: IdentityId) {
     match kind {
         crate::tx::Kind::Grant(g) => {
