@@ -192,24 +192,7 @@ fn patient_and_clinic_against_a_real_ledger() {
     assert!(submitted.contains("Submitted"), "{submitted}");
     let patient = w.public_key();
     for resource in ["Observation=3", "MedicationStatement"] {
-        w.ok(&[
-            "clinic",
-            "record-access",
-            "--org",
-            &org,
-            "--key",
-            clinic_key,
-            "--patient",
-            &patient,
-            "--grant",
-            &grant_id,
-            "--resource",
-            resource,
-            "--purpose",
-            "TREAT",
-            "--ledger",
-            &url,
-        ]);
+        record_access(&w, &url, &org, clinic_key, &patient, &grant_id, resource);
     }
     let h = history_until(&w, &url, |v| {
         v["accesses"].as_array().is_some_and(|a| a.len() == 2)
@@ -446,6 +429,37 @@ fn grant_to(w: &Wallet, org: &str, file: &Path) -> String {
     shown["id"].as_str().unwrap().to_owned()
 }
 
+/// The clinic `org` (signing with `key`) records reading `resource` of
+/// `patient`'s records for treatment under `grant`.
+fn record_access(
+    w: &Wallet,
+    url: &str,
+    org: &str,
+    key: &str,
+    patient: &str,
+    grant: &str,
+    resource: &str,
+) {
+    w.ok(&[
+        "clinic",
+        "record-access",
+        "--org",
+        org,
+        "--key",
+        key,
+        "--patient",
+        patient,
+        "--grant",
+        grant,
+        "--resource",
+        resource,
+        "--purpose",
+        "TREAT",
+        "--ledger",
+        url,
+    ]);
+}
+
 #[test]
 fn a_rotated_key_signs_for_the_same_identity_and_the_old_one_for_nothing() {
     let data = tempfile::tempdir().unwrap();
@@ -485,24 +499,8 @@ fn a_rotated_key_signs_for_the_same_identity_and_the_old_one_for_nothing() {
     assert_ne!(shown["signer"].as_str(), Some(patient.as_str()), "{shown}");
     w.ok(&["submit", after.to_str().unwrap(), "--ledger", &url]);
     let clinic_key = data.path().join("org-riverside-clinic.key");
-    w.ok(&[
-        "clinic",
-        "record-access",
-        "--org",
-        &org,
-        "--key",
-        clinic_key.to_str().unwrap(),
-        "--patient",
-        &patient,
-        "--grant",
-        &after_id,
-        "--resource",
-        "Observation",
-        "--purpose",
-        "TREAT",
-        "--ledger",
-        &url,
-    ]);
+    let key = clinic_key.to_str().unwrap();
+    record_access(&w, &url, &org, key, &patient, &after_id, "Observation");
     let h = history_until(&w, &url, |v| {
         v["accesses"].as_array().is_some_and(|a| a.len() == 1)
     });
@@ -526,7 +524,6 @@ fn a_rotated_key_signs_for_the_same_identity_and_the_old_one_for_nothing() {
             &org,
             "--json",
         ];
-        let key = clinic_key.to_str().unwrap();
         if online {
             args.extend(["--ledger", url.as_str(), "--key", key]);
         }

@@ -100,6 +100,20 @@ impl World {
             .0
     }
 
+    /// The patient rotates: key 10 (which enrolled committing to key 11)
+    /// reveals key 11 and commits to key 12.
+    pub fn rotate_patient(&mut self) -> SignedTx {
+        let identity = self.patient();
+        self.ok(
+            &key(10),
+            Kind::RotateKey(RotateKey {
+                identity,
+                new_key: key(11).public_key(),
+                next: KeyCommitment::to(&key(12).public_key()),
+            }),
+        )
+    }
+
     /// Applies and expects a refusal, checking that nothing changed.
     pub fn refused(&mut self, signer: &SigningKey, kind: Kind) -> Refusal {
         let before = self.state.clone();

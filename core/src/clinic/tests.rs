@@ -166,14 +166,7 @@ fn online(w: &World, text: &str, now: u64) -> Verdict {
 fn after_a_key_rotation_only_the_ledger_confirms_the_new_key() {
     let mut w = World::new();
     let (clinic, patient) = (w.clinic, w.patient());
-    w.ok(
-        &key(10),
-        Kind::RotateKey(crate::tx::RotateKey {
-            identity: patient,
-            new_key: key(11).public_key(),
-            next: crate::ids::KeyCommitment::to(&key(12).public_key()),
-        }),
-    );
+    w.rotate_patient();
     let terms = Kind::Grant(Grant {
         grantee: clinic,
         scope: lab_scope(),
@@ -232,8 +225,8 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
     let (text, _) = code_for(&mut w, clinic);
     let quorum = Quorum::new();
     let now = T0 + DAY;
-    let code = scan(&text, origin(), &clinic, now).0.unwrap();
-    let offline = scan(&text, origin(), &clinic, now).1;
+    let (code, offline) = scan(&text, origin(), &clinic, now);
+    let code = code.unwrap();
     let check = |w: &World, at: u64| {
         let checkpoint = quorum.verified(replica_of(w).checkpoint(), at);
         let (answer, proof) = answer(w, &code);
@@ -283,10 +276,9 @@ fn online_the_ledger_decides_live_or_revoked_at_a_fresh_checkpoint() {
 
 #[test]
 fn a_grant_the_ledger_does_not_hold_is_never_valid_before_a_quorum_shows_it() {
-    let w = World::new();
     let mut fresh = World::new();
     let now = T0 + DAY;
-    let g = fresh.sign(&key(10), grant_to(w.clinic, lab_scope()));
+    let g = fresh.sign(&key(10), grant_to(fresh.clinic, lab_scope()));
     let text = encode_grant(&g, None).unwrap();
     let (code, offline) = scan(&text, origin(), &fresh.clinic, now);
     let code = code.unwrap();

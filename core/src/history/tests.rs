@@ -174,18 +174,10 @@ fn a_lying_ledger_is_caught() {
 /// names the patient's identity through its leaf, not its signer.
 #[test]
 fn a_delegation_names_its_patient_through_the_leaf() {
-    use crate::ids::KeyCommitment;
-    use crate::tx::{Delegate, Kind, Powers, RotateKey};
+    use crate::tx::{Delegate, Kind, Powers};
     let mut w = World::new();
     let (patient, caregiver) = (w.patient(), w.caregiver());
-    w.ok(
-        &key(10),
-        Kind::RotateKey(RotateKey {
-            identity: patient,
-            new_key: key(11).public_key(),
-            next: KeyCommitment::to(&key(12).public_key()),
-        }),
-    );
+    w.rotate_patient();
     let delegation = w.ok(
         &key(11),
         Kind::Delegate(Delegate {

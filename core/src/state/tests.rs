@@ -477,14 +477,7 @@ fn key_rotation_follows_the_commitment_and_retires_the_old_key() {
 fn the_new_key_revokes_an_unsubmitted_grant_the_old_key_signed() {
     let mut w = World::new();
     let pending = w.sign(&key(10), grant_to(w.clinic, lab_scope()));
-    w.ok(
-        &key(10),
-        Kind::RotateKey(RotateKey {
-            identity: w.patient(),
-            new_key: key(11).public_key(),
-            next: KeyCommitment::to(&key(12).public_key()),
-        }),
-    );
+    w.rotate_patient();
     assert_eq!(
         w.state.apply(&pending, w.now).unwrap_err(),
         Refusal::StaleKey
