@@ -39,6 +39,12 @@ pub fn keep_wallet(
     home: &SecretHome,
     passphrase: Option<String>,
 ) -> Result<(), String> {
+    if let Some(why) = app.damaged.read().get(keys::WALLET) {
+        return Err(format!(
+            "{} is damaged ({why}): set it aside first, so no other wallet's entry is lost",
+            keys::WALLET
+        ));
+    }
     let secret = WalletSecret::new(mnemonic, None);
     let wallet_id = WalletId::generate(&mut OsRng);
     let keeper = match home {
@@ -116,6 +122,7 @@ fn open_vault(app: &AppState, passphrase: String) -> Result<WalletSecret, String
 /// # Errors
 /// A plain message; nothing changed.
 pub fn rotate_key(app: &mut AppState, passphrase: Option<String>) -> Result<String, String> {
+    app.ledger_usable()?;
     let wallet = app.wallet.read().clone().ok_or("unlock the wallet first")?;
     let meta = app.meta.read().clone().ok_or("there is no wallet yet")?;
     let origin = app.origin();
@@ -185,6 +192,10 @@ pub async fn sync_round(mut app: AppState) {
     let Some(wallet) = app.wallet.read().clone() else {
         return;
     };
+    if let Err(e) = app.ledger_usable() {
+        app.view.write().offline = Some(e);
+        return;
+    }
     let client = match app.settings.read().client() {
         Ok(c) => c,
         Err(e) => {
@@ -336,6 +347,7 @@ pub async fn load_listing(mut app: AppState) {
 /// # Errors
 /// A plain message when the wallet is locked.
 pub fn sign_and_queue(app: &mut AppState, kind: Kind) -> Result<SignedTx, String> {
+    app.ledger_usable()?;
     let wallet = app.wallet.read().clone().ok_or("unlock the wallet first")?;
     let origin = app.origin();
     let tx = wallet
@@ -438,7 +450,10 @@ pub async fn scan(mut app: AppState, text: String) -> Scanned {
         };
     };
     let (code, offline) = clinic::scan(&text, &origin, &clinic_org, now());
-    let (Some(code), Ok(client)) = (code.clone(), settings.client()) else {
+    // With the ledger memory damaged, no online answer could be checked
+    // against what was verified before: the offline verdict stands, marked so.
+    let client = app.ledger_usable().and_then(|()| settings.client());
+    let (Some(code), Ok(client)) = (code.clone(), client) else {
         return Scanned {
             code,
             verdict: offline,

@@ -299,21 +299,18 @@ impl LedgerView {
     }
 }
 
-/// Loads a JSON value from storage (the default when absent or damaged,
-/// with the damage reported).
+/// Loads a JSON value from storage: the default when absent.
+///
+/// # Errors
+/// Why the saved text does not read as a `T`. The text is left as it was:
+/// [`crate::state::AppState`] keeps a damaged value from being saved over.
 pub fn load<T: for<'de> Deserialize<'de> + Default>(
     store: &dyn Storage,
     key: &str,
-) -> (T, Option<String>) {
+) -> Result<T, String> {
     match store.get(key) {
-        None => (T::default(), None),
-        Some(text) => match serde_json::from_str(&text) {
-            Ok(v) => (v, None),
-            Err(e) => (
-                T::default(),
-                Some(format!("{key} is damaged ({e}); the app starts without it")),
-            ),
-        },
+        None => Ok(T::default()),
+        Some(text) => serde_json::from_str(&text).map_err(|e| e.to_string()),
     }
 }
 

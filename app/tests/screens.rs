@@ -29,13 +29,16 @@ type Setup = Box<dyn FnOnce(&mut AppState)>;
 thread_local! {
     static SETUP: RefCell<Option<Setup>> = RefCell::new(None);
     static PATH: RefCell<String> = RefCell::new("/".into());
+    /// The storage the next harness loads from (a fresh one when unset).
+    static STORE: RefCell<Option<Rc<MemoryStorage>>> = const { RefCell::new(None) };
 }
 
 /// Provides the state (with the fixture applied) and the router at PATH.
 #[component]
 fn Harness() -> Element {
     use_context_provider(|| {
-        let mut app = AppState::load(Rc::new(MemoryStorage::default()), Default::default());
+        let store = STORE.with(|s| s.borrow_mut().take()).unwrap_or_default();
+        let mut app = AppState::load(store, Default::default());
         if let Some(setup) = SETUP.with(|s| s.borrow_mut().take()) {
             setup(&mut app);
         }
@@ -362,6 +365,62 @@ fn clinic_mode_needs_no_wallet_and_offers_image_and_text() {
     assert!(html.contains("Clinic: verify a grant"), "{html}");
     assert!(html.contains(r#"type="file""#));
     assert!(html.contains("starts with AS1:"));
+}
+
+/// What the harness saw of a damaged ledger memory: the refusal to sign, the
+/// file after a save was asked for, then the same after setting it aside.
+type DamageSeen = (Result<(), String>, Option<String>, String, Option<String>);
+
+thread_local! {
+    static DAMAGE: RefCell<Option<DamageSeen>> = const { RefCell::new(None) };
+}
+
+#[test]
+fn a_damaged_ledger_memory_is_kept_and_blocks_the_ledger_until_set_aside() {
+    use assent_app::actions;
+    use assent_app::model::keys;
+    use assent_app::platform::Storage;
+    use assent_app::state::Persist;
+    let store = Rc::new(MemoryStorage::default());
+    let damaged = r#"{"checkpoint": {"size": 12, "#;
+    store.put(keys::LEDGER, damaged).unwrap();
+    STORE.with(|s| *s.borrow_mut() = Some(store.clone()));
+    let w = wallet();
+    let html = render(Route::Home {}, move |app: &mut AppState| {
+        opened(w, Records::default())(app);
+        let g = grant(
+            &app.wallet.read().clone().unwrap(),
+            &[Purpose::Treat],
+            NOW + 9_000,
+        );
+        let signed = actions::sign_and_queue(app, g.body().kind.clone()).map(|_| ());
+        app.persist(Persist::Ledger);
+        let after_save = app.store.get(keys::LEDGER);
+        let kept = app.set_aside(keys::LEDGER).unwrap();
+        let usable = app.ledger_usable();
+        app.persist(Persist::Ledger);
+        let copy = app.store.get(&kept);
+        assert_eq!(usable, Ok(()));
+        assert!(app.store.get(keys::LEDGER).unwrap().contains("outbox"));
+        DAMAGE.with(|d| *d.borrow_mut() = Some((signed, after_save, kept, copy)));
+    });
+    let (signed, after_save, kept, copy) = DAMAGE.with(|d| d.borrow_mut().take()).unwrap();
+    let refusal = signed.unwrap_err();
+    assert!(refusal.contains("ledger.json is damaged"), "{refusal}");
+    assert_eq!(after_save.as_deref(), Some(damaged), "never saved over");
+    assert!(kept.starts_with("ledger.json.damaged-"), "{kept}");
+    assert_eq!(copy.as_deref(), Some(damaged), "the evidence is kept");
+    // Before setting aside, a fresh render says so on the home screen.
+    store.put(keys::LEDGER, damaged).unwrap();
+    STORE.with(|s| *s.borrow_mut() = Some(store));
+    let before = render(Route::Home {}, |_| {});
+    assert!(before.contains("ledger.json is damaged"), "{before}");
+    assert!(before.contains("Set ledger.json aside and start afresh"));
+    assert!(before.contains("moved back or forked"));
+    // The save that was refused and the setting aside are both told.
+    assert!(html.contains("ledger.json was not saved"), "{html}");
+    assert!(html.contains("ledger.json was set aside (kept as ledger.json.damaged-"));
+    assert!(!html.contains("ledger.json is damaged"));
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Pieces the screens share.
 
 pub mod chart;
+pub mod damage;
 pub mod grant_card;
 pub mod progress;
 pub mod qr;

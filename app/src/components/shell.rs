@@ -1,6 +1,7 @@
 //! The frame around every screen: onboarding or unlock until a wallet is
 //! open, then the navigation, the "acting for" banner, and the screen.
 
+use crate::components::damage::LoadProblems;
 use crate::screens::onboarding::{Onboarding, Unlock};
 use crate::state::use_app;
 use crate::Route;
@@ -16,10 +17,10 @@ pub fn Shell() -> Element {
     let unlocked = app.wallet.read().is_some();
     let clinic = matches!(route, Route::Clinic {});
     if !clinic && !has_wallet {
-        return rsx! { main { id: "content", Onboarding {} } };
+        return rsx! { main { id: "content", LoadProblems {} Onboarding {} } };
     }
     if !clinic && !unlocked {
-        return rsx! { main { id: "content", Unlock {} } };
+        return rsx! { main { id: "content", LoadProblems {} Unlock {} } };
     }
     rsx! {
         a { class: "skip", href: "#content", "Skip to content" }
@@ -36,6 +37,7 @@ pub fn Shell() -> Element {
                 }
             }
         }
+        LoadProblems {}
         ActingBanner {}
         main { id: "content", tabindex: "-1", Outlet::<Route> {} }
     }
