@@ -435,9 +435,14 @@ pub struct Scanned {
     pub names: round::Directory,
 }
 
-/// The clinic's scan: core's offline check, then its online status proof,
-/// and the proven name of the organisation the grant is made out to.
-pub async fn scan(mut app: AppState, text: String) -> Scanned {
+/// How often the clinic asks again while a grant it submitted is pending.
+const PENDING_POLL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// The clinic's scan: core's offline check, then its online status proof
+/// (waiting up to [`round::PENDING_WAIT`] for a quorum to show a grant the
+/// ledger took just now, with `waiting` told each time), and the proven
+/// name of the organisation the grant is made out to.
+pub async fn scan(mut app: AppState, text: String, mut waiting: impl FnMut(&Verdict)) -> Scanned {
     let settings = app.settings.read().clone();
     let origin = settings.origin();
     let Some(clinic_org) = settings.clinic else {
@@ -461,7 +466,19 @@ pub async fn scan(mut app: AppState, text: String) -> Scanned {
         };
     };
     let mut state = app.ledger.read().clone();
-    let verdict = round::check_grant_online(&client, &mut state, &code, offline, None, now()).await;
+    let mut verdict =
+        round::check_grant_online(&client, &mut state, &code, offline.clone(), None, now()).await;
+    // Submitted just now: ask again until a quorum shows it, telling the
+    // screen it waits.
+    let mut waited = std::time::Duration::ZERO;
+    while verdict == Verdict::Pending && waited < round::PENDING_WAIT {
+        waiting(&verdict);
+        crate::platform::pause(PENDING_POLL).await;
+        waited += PENDING_POLL;
+        verdict =
+            round::check_grant_online(&client, &mut state, &code, offline.clone(), None, now())
+                .await;
+    }
     let names = round::held_names(&client, &mut state, [code.terms().grantee], now()).await;
     app.ledger.set(state);
     app.persist(Persist::Ledger);

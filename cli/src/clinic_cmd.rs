@@ -118,10 +118,6 @@ pub struct RequestArgs {
     pub output: Output,
 }
 
-/// How long `clinic scan --ledger` waits for a quorum to confirm a grant it
-/// submitted.
-const QUORUM_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
-
 /// Runs a clinic command.
 pub fn run(dir: &WalletDir, origin: &str, command: ClinicCommand) -> Result<()> {
     match command {
@@ -166,7 +162,7 @@ fn scan_cmd(dir: &WalletDir, origin: &str, args: ScanArgs) -> Result<()> {
             let spinner = indicatif::ProgressBar::new_spinner();
             spinner.set_message("the ledger accepted the grant; waiting for its validators");
             let start = std::time::Instant::now();
-            while verdict == Verdict::Pending && start.elapsed() < QUORUM_WAIT {
+            while verdict == Verdict::Pending && start.elapsed() < round::PENDING_WAIT {
                 spinner.tick();
                 std::thread::sleep(std::time::Duration::from_millis(500));
                 verdict = ask(&mut state);

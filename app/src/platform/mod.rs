@@ -1,4 +1,5 @@
-//! The app's edges to the platform, each small and named: the clock, a
+//! The app's edges to the platform, each small and named: the clock (and
+//! waiting without blocking), a
 //! store for non-secret state (settings, the ledger memory, the wallet's own
 //! signed transactions), and where the wallet's secret is kept.
 //!
@@ -17,9 +18,9 @@ mod native;
 mod web;
 
 #[cfg(not(target_arch = "wasm32"))]
-pub use native::{now, FileStorage as PlatformStorage};
+pub use native::{now, pause, FileStorage as PlatformStorage};
 #[cfg(target_arch = "wasm32")]
-pub use web::{now, LocalStorage as PlatformStorage};
+pub use web::{now, pause, LocalStorage as PlatformStorage};
 
 /// Non-secret key–value state, as text. Keys are short names
 /// (`settings.json`, `ledger.json`, …).

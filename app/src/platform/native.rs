@@ -10,6 +10,11 @@ pub fn now() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
+/// Waits `pause` on the desktop's async runtime (tokio).
+pub async fn pause(pause: std::time::Duration) {
+    tokio::time::sleep(pause).await;
+}
+
 /// One file per key in a folder: `$ASSENT_APP_DIR`, else the OS data folder
 /// (`~/.local/share/assent/app` on Linux). Writes are atomic.
 pub struct FileStorage {

@@ -8,6 +8,17 @@ pub fn now() -> u64 {
     (js_sys::Date::now() / 1000.0) as u64
 }
 
+/// Waits `pause` without blocking the page (`setTimeout`).
+pub async fn pause(pause: std::time::Duration) {
+    let ms = i32::try_from(pause.as_millis()).unwrap_or(i32::MAX);
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// `window.localStorage`.
 pub struct LocalStorage;
 

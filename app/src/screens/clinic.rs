@@ -27,7 +27,10 @@ pub fn Clinic() -> Element {
         let app = app.clone();
         busy.set(true);
         spawn(async move {
-            let scanned = actions::scan(app, code).await;
+            let scanned = actions::scan(app, code, |pending| {
+                result.set(Some((pending.clone(), pending.reason(), Vec::new())));
+            })
+            .await;
             // Organisations by their proven names rather than their ids.
             let named = |text: String| round::named(text, &scanned.names);
             let lines = scanned
@@ -85,7 +88,15 @@ pub fn Clinic() -> Element {
             textarea { id: "qr-paste", rows: "3", value: "{text}", oninput: move |e: FormEvent| text.set(e.value()) }
             button { class: "primary", disabled: *busy.read(), onclick: move |_| check_text(text.read().trim().to_string()), "Verify" }
         }
-        if *busy.read() { p { role: "status", "Checking the grant and its status on the ledger…" } }
+        if *busy.read() {
+            p { role: "status", class: "progress-note",
+                if matches!(result.read().as_ref(), Some((Verdict::Pending, _, _))) {
+                    "The ledger took the grant just now; waiting for its validators to confirm it (up to half a minute)…"
+                } else {
+                    "Checking the grant and its status on the ledger…"
+                }
+            }
+        }
         if let Some((verdict, reason, lines)) = result.read().as_ref() {
             section { class: "verdict-box {verdict.word()}", role: "status", aria_live: "polite", "data-testid": "verdict",
                 h2 { "data-verdict": "{verdict.word()}", {verdict_title(verdict)} }
@@ -97,6 +108,9 @@ pub fn Clinic() -> Element {
 }
 
 fn verdict_title(v: &Verdict) -> &'static str {
+    if *v == Verdict::Pending {
+        return "Not confirmed yet";
+    }
     match v.word() {
         "valid" => "Valid",
         "revoked" => "Revoked",

@@ -288,6 +288,13 @@ pub async fn listed_orgs(client: &LedgerClient) -> Result<Vec<(OrgId, String)>, 
     client.listing().await
 }
 
+/// How long a clinic waits, asking again, for a quorum checkpoint to show
+/// a grant it submitted while the verdict is
+/// [`Verdict::Pending`](crate::clinic::Verdict::Pending): a few of the
+/// ledger's batch intervals and a cosigning round, and no longer than a
+/// person at a front desk would.
+pub const PENDING_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The clinic's online step after an offline verdict: move the checkpoint
 /// memory forward, fetch the grant's status proof at that checkpoint (as
 /// `reader`, where the ledger asks readers to sign), submit the code's
