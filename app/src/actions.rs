@@ -306,6 +306,23 @@ fn follow_key(app: &mut AppState, secret: WalletSecret, done: &round::Round) {
         drop(records);
         app.persist(Persist::Records);
     }
+    // A delegation signed again has a new id: the caregiver needs the new one.
+    let resigned_delegations: Vec<String> = done
+        .resigned
+        .iter()
+        .filter_map(|r| match &r.new.body().kind {
+            Kind::Delegate(d) => Some(d.caregiver.key().fingerprint().to_string()),
+            _ => None,
+        })
+        .collect();
+    if !resigned_delegations.is_empty() {
+        app.view.write().key_moved = Some(format!(
+            "The ledger refused your delegation to caregiver {} because it was signed with \
+             your old key; it was signed again with your current key. Give them the new code \
+             from Caregiving: the old one no longer works.",
+            resigned_delegations.join(", caregiver ")
+        ));
+    }
     if let Some(problem) = &done.key_problem {
         app.view.write().key_moved = Some(format!(
             "Your key could not be kept in step with the ledger: {problem}"

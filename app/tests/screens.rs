@@ -359,6 +359,53 @@ fn a_caregiver_acts_for_the_patient_the_ledger_names_not_the_signing_key() {
     assert_eq!(g.via.map(|v| v.0), Some(delegation.id().0));
 }
 
+/// A delegation the patient gave can be shared again at any time (after key
+/// sync signs it anew, its code changes).
+#[test]
+fn a_given_delegation_offers_its_code_to_share_again() {
+    use assent_app::actions::delegate_kind;
+    use assent_core::tx::Powers;
+    let patient = wallet();
+    let caregiver = wallet();
+    let scope = match grant(&patient, &[Purpose::Treat], NOW + 86_400)
+        .body()
+        .kind
+        .clone()
+    {
+        Kind::Grant(g) => g.scope,
+        _ => unreachable!(),
+    };
+    let kind = delegate_kind(
+        caregiver.primary_public_key(),
+        Powers {
+            grant: true,
+            revoke: false,
+            history: false,
+        },
+        scope,
+        Period {
+            start: NOW - 100,
+            end: NOW + 86_400,
+        },
+    );
+    let delegation = patient
+        .sign(
+            patient.identities()[0],
+            Body::new(NOW - 100, [3; 8], kind),
+            ORIGIN,
+        )
+        .unwrap();
+    let mut records = Records::default();
+    records.add_signed(&delegation);
+    let html = render(Route::Caregiving {}, opened(patient, records));
+    assert!(html.contains("The code to give this caregiver"), "{html}");
+    let code = data_encoding::BASE64.encode(delegation.bytes());
+    assert!(
+        html.contains(&code),
+        "the delegation's own bytes are offered"
+    );
+}
+
 #[test]
 fn clinic_mode_needs_no_wallet_and_offers_image_and_text() {
     let html = render(Route::Clinic {}, |_| {});

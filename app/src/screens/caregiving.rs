@@ -72,6 +72,10 @@ pub fn Caregiving() -> Element {
                         p { "Caregiver {d.caregiver.key().fingerprint()} may {powers_words(&d.powers)}, until {explain::date(d.period.end)}." }
                         if revoked { p { class: "hint", "You revoked this delegation." } }
                         else {
+                            details {
+                                summary { "The code to give this caregiver" }
+                                textarea { readonly: true, rows: "3", aria_label: "Delegation code for caregiver {d.caregiver.key().fingerprint()}", value: "{BASE64.encode(tx.bytes())}" }
+                            }
                             button { class: "danger", onclick: move |_| {
                                     match actions::sign_and_queue(&mut a1, actions::revoke_delegation_kind(&tx)) {
                                         Ok(_) => { spawn(actions::sync_round(a1.clone())); }
