@@ -11,6 +11,7 @@ use assent_core::client::round::{self, Directory};
 use assent_core::client::sync::{self, LedgerState, SyncError};
 use assent_core::client::LedgerClient;
 use assent_core::codes::Code;
+use assent_core::evidence::reported_words;
 use assent_core::ids::{IdentityId, OrgId};
 use assent_core::outbox::Outgoing;
 use assent_core::trust::VerifiedCheckpoint;
@@ -119,6 +120,12 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
     ledger_io::save_state(&path, &state)?;
     let done = result.map_err(|e| {
         if e.caught_lying() {
+            if let Some(fork) = state.memory.evidence().last() {
+                eprintln!(
+                    "The fork evidence was {}.",
+                    reported_words(&fork.reported_to)
+                );
+            }
             lying(&e)
         } else {
             e.into()
@@ -246,12 +253,19 @@ fn print_text(
     }
     for o in overdue {
         println!(
-            "! Your {} {} was promised on the ledger by now and is not there. The ledger may be withholding it.",
-            o.kind, o.id
+            "! Your {} {} was promised on the ledger by now and is not there. The ledger may be withholding it; its receipt was {}.",
+            o.kind,
+            o.id,
+            reported_words(&o.reported_to)
         );
     }
     for e in state.memory.evidence() {
-        println!("! Earlier fork evidence ({}): {}", e.detected_at, e.kind);
+        println!(
+            "! Earlier fork evidence ({}): {}; {}.",
+            e.detected_at,
+            e.kind,
+            reported_words(&e.reported_to)
+        );
     }
 }
 
@@ -286,7 +300,7 @@ fn print_json(
         "checkpoint": {"size": checkpoint.checkpoint().size, "quorum_time": checkpoint.quorum_time()},
         "entries": entries.len(),
         "accesses": accesses,
-        "overdue": overdue.iter().map(|o| serde_json::json!({"tx": o.id.to_string(), "kind": o.kind})).collect::<Vec<_>>(),
+        "overdue": overdue.iter().map(|o| serde_json::json!({"tx": o.id.to_string(), "kind": o.kind, "reported_to": o.reported_to})).collect::<Vec<_>>(),
         "fork_evidence": state.memory.evidence(),
     });
     println!("{}", serde_json::to_string_pretty(&out)?);

@@ -56,6 +56,7 @@ pub mod cbor;
 pub mod client;
 pub mod clinic;
 pub mod codes;
+pub mod evidence;
 pub mod explain;
 pub mod fhir;
 pub mod fsio;

@@ -96,6 +96,9 @@ pub struct ForkEvidence {
     pub proof: Vec<String>,
     /// When it was caught (POSIX seconds, the caller's clock).
     pub detected_at: u64,
+    /// The validators that took it at their evidence endpoint (by vkey name).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reported_to: Vec<String>,
 }
 
 /// The ledger was caught showing a fork; the evidence is kept in memory too.
@@ -126,6 +129,15 @@ impl CheckpointMemory {
     /// Every fork caught so far, oldest first.
     pub fn evidence(&self) -> &[ForkEvidence] {
         &self.evidence
+    }
+
+    /// Notes that validator `name` took the `i`-th evidence.
+    pub fn reported(&mut self, i: usize, name: &str) {
+        if let Some(e) = self.evidence.get_mut(i) {
+            if !e.reported_to.iter().any(|n| n == name) {
+                e.reported_to.push(name.to_owned());
+            }
+        }
     }
 
     /// Whether a fork was ever caught (the alarm stays until people look).
@@ -256,6 +268,7 @@ impl CheckpointMemory {
                 .map(|h| data_encoding::BASE64.encode(&h.0))
                 .collect(),
             detected_at: now,
+            reported_to: Vec::new(),
         };
         self.evidence.push(evidence.clone());
         ForkAlarm(Box::new(evidence))

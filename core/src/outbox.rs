@@ -73,6 +73,10 @@ pub struct Outgoing {
     /// Where it stands.
     #[serde(flatten)]
     pub state: State,
+    /// The validators that took its overdue receipt as evidence (by vkey
+    /// name), since its current promise.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reported_to: Vec<String>,
 }
 
 impl Outgoing {
@@ -105,6 +109,7 @@ impl Outbox {
             tx: BASE64.encode(tx.bytes()),
             queued_at: now,
             state: State::Queued,
+            reported_to: Vec::new(),
         });
         true
     }
@@ -169,6 +174,36 @@ impl Outbox {
                     deadline: receipt.deadline,
                     index: receipt.index,
                 };
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Notes that validator `name` took the overdue receipt of `id`.
+    pub fn reported(&mut self, id: &TxId, name: &str) {
+        if let Some(o) = self.get_mut(id) {
+            if !o.reported_to.iter().any(|n| n == name) {
+                o.reported_to.push(name.to_owned());
+            }
+        }
+    }
+
+    /// Records a fresh receipt (verified by the caller) for a transaction
+    /// already sent: a later promise, as the sequencer gives when a
+    /// validator forwards an overdue one. Ignored unless it was sent and
+    /// the new deadline is later.
+    pub fn renew(&mut self, receipt: &Receipt, note: &str) -> bool {
+        match self.get_mut(&receipt.tx) {
+            Some(o) if matches!(o.state, State::Sent { deadline, .. } if receipt.deadline > deadline) =>
+            {
+                o.state = State::Sent {
+                    receipt: Some(note.to_owned()),
+                    received: receipt.received,
+                    deadline: receipt.deadline,
+                    index: receipt.index,
+                };
+                o.reported_to.clear();
                 true
             }
             _ => false,

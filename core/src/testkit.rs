@@ -212,6 +212,18 @@ impl Quorum {
         }
     }
 
+    /// A checkpoint note with the sequencer's signature only.
+    pub fn sequenced(&self, checkpoint: crate::note::Checkpoint) -> String {
+        let signed =
+            crate::note::SignedCheckpoint::sign(checkpoint, "seq", &self.sequencer).unwrap();
+        String::from_utf8(signed.to_bytes()).unwrap()
+    }
+
+    /// A receipt note signed with `key` (the receipt key is `key(91)`).
+    pub fn receipt(&self, receipt: &crate::note::Receipt, key: &SigningKey) -> String {
+        receipt.sign("rcpt", key).unwrap()
+    }
+
     /// Signs and cosigns (at `time`) a checkpoint, and verifies it.
     pub fn verified(
         &self,

@@ -237,7 +237,7 @@ pub async fn start_on(
         )?;
         tokio::spawn(crate::serve(
             listener,
-            crate::validator::router(validator.published()),
+            crate::validator::router(validator.handle()),
         ));
         tokio::spawn(validator.run());
     }

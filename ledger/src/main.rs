@@ -211,7 +211,7 @@ async fn main() -> Result<()> {
                 let listener = tokio::net::TcpListener::bind(&listen)
                     .await
                     .with_context(|| format!("listening on {listen}"))?;
-                let router = assent_ledger::validator::router(validator.published());
+                let router = assent_ledger::validator::router(validator.handle());
                 tokio::spawn(assent_ledger::serve(listener, router));
             }
             let refusal = validator.run().await;

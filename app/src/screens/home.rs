@@ -25,7 +25,11 @@ pub fn alerts(app: &crate::state::AppState) -> Vec<Alert> {
     for e in app.ledger.read().memory.evidence() {
         out.push(Alert {
             kind: "fork",
-            text: format!("The ledger showed two different histories ({}). The evidence is kept; nothing you verified was changed.", e.kind),
+            text: format!(
+                "The ledger showed two different histories ({}). The evidence is kept and {}; nothing you verified was changed.",
+                e.kind,
+                assent_core::evidence::reported_words(&e.reported_to)
+            ),
         });
     }
     if let Some(lie) = &view.lie {
@@ -43,7 +47,11 @@ pub fn alerts(app: &crate::state::AppState) -> Vec<Alert> {
     for o in &view.overdue {
         out.push(Alert {
             kind: "withheld",
-            text: format!("Your {} was promised on the ledger by now and is not there. The ledger may be withholding it.", o.kind),
+            text: format!(
+                "Your {} was promised on the ledger by now and is not there. The ledger may be withholding it; its receipt was {}.",
+                o.kind,
+                assent_core::evidence::reported_words(&o.reported_to)
+            ),
         });
     }
     for a in view.accesses.iter().filter(|a| !a.decision.allows()) {

@@ -7,6 +7,7 @@
 //! to do with them (checkpoint memory, history sync, the outbox) is in
 //! [`sync`].
 
+pub mod report;
 pub mod round;
 pub mod sync;
 mod wire;
@@ -163,6 +164,27 @@ impl LedgerClient {
             .verify_signer(&self.policy.sequencer)
             .map_err(|e| ClientError::Malformed(format!("validator's checkpoint: {e}")))?;
         Ok((signed.checkpoint().clone(), note))
+    }
+
+    /// Posts evidence to a validator's `POST {url}/evidence` and returns
+    /// its answer (unsigned: for people to read, and any forwarded receipt
+    /// is checked under the trust policy by the caller).
+    ///
+    /// # Errors
+    /// [`ClientError::Refused`] (`bad_evidence`, `busy`), or a transport
+    /// error.
+    pub async fn post_evidence(
+        &self,
+        url: &str,
+        evidence: &crate::evidence::Evidence,
+    ) -> Result<crate::evidence::Answer, ClientError> {
+        let url = format!("{}/evidence", url.trim_end_matches('/'));
+        let request = self.http.post(&url).json(evidence);
+        self.send(request, &url)
+            .await?
+            .json()
+            .await
+            .map_err(|e| ClientError::Malformed(e.to_string()))
     }
 
     /// The consistency proof between two sizes.

@@ -38,6 +38,8 @@ pub struct Round {
     /// Why the wallet's key could not be kept in step with its chain, if so
     /// (the rest of the round stands).
     pub key_problem: Option<String>,
+    /// What was posted to the validators' evidence endpoints.
+    pub reported: super::report::Reported,
 }
 
 /// Queues the primary identity's `Enroll` (PROTOCOL §1: sent when the wallet
@@ -73,13 +75,33 @@ pub fn queue_enroll(
 /// Refreshes the checkpoint, sends the outbox, syncs the wallet's primary
 /// identity's history (reporting `progress(done, total)`), keeps the wallet's
 /// key in step with that verified chain (see [`key_sync`]), and follows
-/// receipts. When [`Round::moved`] is set the caller saves the wallet.
+/// receipts; then, whatever happened, posts forks caught and broken
+/// receipts to the validators ([`report`](super::report::report)). When
+/// [`Round::moved`] is set the caller saves the wallet.
 ///
 /// # Errors
 /// As [`sync::refresh`] and [`sync::sync_history`]; what was learned before
-/// the error stays in `state`, evidence of a lie included. A key that cannot
-/// be kept in step is [`Round::key_problem`], not an error.
+/// the error stays in `state`, evidence of a lie included (and reported). A
+/// key that cannot be kept in step is [`Round::key_problem`], not an error.
 pub async fn round(
+    client: &LedgerClient,
+    state: &mut LedgerState,
+    wallet: &mut WalletSecret,
+    now: u64,
+    nonce: &mut dyn FnMut() -> [u8; 8],
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<Round, SyncError> {
+    let result = steps(client, state, wallet, now, nonce, progress).await;
+    let reported = super::report::report(client, state, now).await;
+    let mut done = result?;
+    // A receipt renewed through a validator is no longer overdue.
+    done.overdue = state.outbox.overdue(now).cloned().collect();
+    done.reported = reported;
+    Ok(done)
+}
+
+/// The steps of a [`round`] before reporting.
+async fn steps(
     client: &LedgerClient,
     state: &mut LedgerState,
     wallet: &mut WalletSecret,
@@ -110,6 +132,7 @@ pub async fn round(
         moved,
         resigned,
         key_problem,
+        reported: Default::default(),
     })
 }
 

@@ -10,6 +10,16 @@
 //! cosigns nothing more until its operator looks (it halts). It re-cosigns
 //! the newest checkpoint every `recosign` period even when the log has not
 //! grown, so clients can tell a live view from a stale one.
+//!
+//! It also takes evidence against the sequencer ([`evidence`]): two
+//! checkpoints that cannot both be honest, or a broken receipt. It judges
+//! each against its own log with core's rules; a proven equivocation halts
+//! it like any other refusal, and a broken promise is kept and the
+//! transaction forwarded to the sequencer.
+
+mod evidence;
+
+pub use evidence::{router, Handle};
 
 use crate::genesis::LedgerGenesis;
 use crate::node::unix_now;
@@ -55,6 +65,13 @@ pub enum Refusal {
         /// Size verified.
         verified: u64,
     },
+    /// Posted evidence proves the sequencer signed a checkpoint this log
+    /// contradicts, or two of one size.
+    #[error("evidence posted to this validator proves the sequencer equivocated at size {size}")]
+    Equivocation {
+        /// Where the histories part.
+        size: u64,
+    },
     /// Another validator cosigned a checkpoint this one's log contradicts.
     #[error("split view: {peer} cosigned size {size} with a root this log does not have")]
     SplitView {
@@ -88,6 +105,7 @@ pub struct Validator {
     client: reqwest::Client,
     last_cosigned: Option<(u64, Instant)>,
     published: Arc<RwLock<Option<String>>>,
+    evidence: evidence::Inbox,
 }
 
 impl Validator {
@@ -120,6 +138,7 @@ impl Validator {
             client,
             last_cosigned: None,
             published: Arc::default(),
+            evidence: evidence::Inbox::new(),
         })
     }
 
@@ -128,14 +147,19 @@ impl Validator {
         self.vkey.name()
     }
 
-    /// The newest checkpoint this validator cosigned, as a note with the
-    /// sequencer's signature and its own cosignature; served at
-    /// `GET /checkpoint` by [`router`] for wallets and the other validators.
-    pub fn published(&self) -> Arc<RwLock<Option<String>>> {
-        Arc::clone(&self.published)
+    /// What its HTTP face ([`router`]) needs: the newest checkpoint it
+    /// cosigned (a note with the sequencer's signature and its own
+    /// cosignature, for wallets and the other validators) and the way in for
+    /// evidence.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            published: Arc::clone(&self.published),
+            evidence: self.evidence.sender(),
+        }
     }
 
     /// Polls, verifies and cosigns until a refusal; returns the refusal.
+    /// Between polls it judges the evidence posted to it.
     pub async fn run(mut self) -> Refusal {
         tracing::info!(
             "validator {} watching {}",
@@ -143,19 +167,29 @@ impl Validator {
             self.config.ledger
         );
         loop {
-            match self.step().await {
-                Ok(Step::Refused(refusal)) => {
-                    tracing::error!(
-                        "validator {}: refusing to cosign: {refusal}; halting until an operator intervenes",
-                        self.vkey.name()
-                    );
-                    return refusal;
+            let refusal = match self.step().await {
+                Ok(Step::Refused(refusal)) => Some(refusal),
+                Ok(Step::Cosigned(size)) => {
+                    tracing::debug!("cosigned size {size}");
+                    None
                 }
-                Ok(Step::Cosigned(size)) => tracing::debug!("cosigned size {size}"),
-                Ok(Step::Idle) => {}
-                Err(e) => tracing::warn!("validator {}: {e:#}; retrying", self.vkey.name()),
+                Ok(Step::Idle) => None,
+                Err(e) => {
+                    tracing::warn!("validator {}: {e:#}; retrying", self.vkey.name());
+                    None
+                }
+            };
+            let refusal = match refusal {
+                Some(r) => Some(r),
+                None => self.wait_taking_evidence().await,
+            };
+            if let Some(refusal) = refusal {
+                tracing::error!(
+                    "validator {}: refusing to cosign: {refusal}; halting until an operator intervenes",
+                    self.vkey.name()
+                );
+                return refusal;
             }
-            tokio::time::sleep(self.config.poll).await;
         }
     }
 
@@ -352,36 +386,4 @@ enum Step {
     Idle,
     Cosigned(u64),
     Refused(Refusal),
-}
-
-/// A validator's read API: `GET /checkpoint`, its newest cosigned checkpoint.
-pub fn router(published: Arc<RwLock<Option<String>>>) -> axum::Router {
-    use axum::http::StatusCode;
-    use axum::routing::get;
-    axum::Router::new()
-        .route(
-            "/checkpoint",
-            get(move || {
-                let note = published.read().unwrap_or_else(|e| e.into_inner()).clone();
-                async move {
-                    match note {
-                        Some(note) => Ok(note),
-                        None => Err(crate::api::ApiError::new(
-                            StatusCode::NOT_FOUND,
-                            "nothing_cosigned",
-                            "this validator has cosigned nothing yet",
-                        )),
-                    }
-                }
-            }),
-        )
-        .fallback(crate::api::error::not_found)
-        // The cosigned note is public and wallets in a browser must be able
-        // to compare it with the sequencer's (the split-view check), so any
-        // origin may read it; nothing here takes a credential.
-        .layer(
-            tower_http::cors::CorsLayer::new()
-                .allow_origin(tower_http::cors::Any)
-                .allow_methods([axum::http::Method::GET]),
-        )
 }

@@ -1,0 +1,103 @@
+//! Telling the validators what the ledger did (PROTOCOL §6): every fork the
+//! checkpoint memory caught, and every receipt whose deadline passed, are
+//! posted to each validator's evidence endpoint once; a validator that finds
+//! a promise broken forwards the transaction to the sequencer, and a fresh
+//! receipt that comes back (checked under the trust policy) renews the
+//! promise. Runs even when the sequencer cannot be reached: that is when it
+//! matters.
+
+use super::sync::LedgerState;
+use super::wire::SubmitAnswer;
+use super::LedgerClient;
+use crate::evidence::{Answer, Evidence, Finding};
+use crate::ids::TxId;
+use crate::outbox::State;
+
+/// What one [`report`] did.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Reported {
+    /// Each posting a validator took: its vkey name and finding.
+    pub taken: Vec<(String, Finding)>,
+    /// Transactions the sequencer promised again after a validator
+    /// forwarded them.
+    pub renewed: Vec<TxId>,
+    /// Validators that could not be reached or refused, with why (tried
+    /// again next round).
+    pub failed: Vec<(String, String)>,
+}
+
+/// Posts what has not been posted yet to every validator in the trust
+/// policy; what each took is noted in `state` so it is posted once.
+pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) -> Reported {
+    let mut done = Reported::default();
+    let validators = client.policy().validators.clone();
+    let forks = state.memory.evidence().to_vec();
+    for (i, fork) in forks.iter().enumerate() {
+        for v in &validators {
+            let name = v.vkey.name();
+            if fork.reported_to.iter().any(|n| n == name) {
+                continue;
+            }
+            match client.post_evidence(&v.url, &Evidence::from(fork)).await {
+                Ok(answer) => {
+                    state.memory.reported(i, name);
+                    done.taken.push((name.to_owned(), answer.finding));
+                }
+                Err(e) => done.failed.push((name.to_owned(), e.to_string())),
+            }
+        }
+    }
+    let overdue: Vec<_> = state.outbox.overdue(now).cloned().collect();
+    for item in overdue {
+        // A `replay` answer carries no signed promise: nothing to post.
+        let State::Sent {
+            receipt: Some(receipt),
+            ..
+        } = &item.state
+        else {
+            continue;
+        };
+        let evidence = Evidence::Overdue {
+            receipt: receipt.clone(),
+            tx: item.tx.clone(),
+        };
+        for v in &validators {
+            let name = v.vkey.name();
+            if item.reported_to.iter().any(|n| n == name) {
+                continue;
+            }
+            match client.post_evidence(&v.url, &evidence).await {
+                // The validator's clock is behind ours: ask it again later.
+                Ok(Answer {
+                    finding: Finding::NotDue { .. },
+                    ..
+                }) => {}
+                Ok(answer) => {
+                    state.outbox.reported(&item.id, name);
+                    done.taken.push((name.to_owned(), answer.finding));
+                    if renewed(client, state, &item.id, &answer) {
+                        done.renewed.push(item.id);
+                        break;
+                    }
+                }
+                Err(e) => done.failed.push((name.to_owned(), e.to_string())),
+            }
+        }
+    }
+    done
+}
+
+/// Takes a receipt from the sequencer's answer to a forwarded transaction,
+/// if it is one, for this transaction, signed under the trust policy.
+fn renewed(client: &LedgerClient, state: &mut LedgerState, id: &TxId, answer: &Answer) -> bool {
+    let Some(forwarded) = &answer.forwarded else {
+        return false;
+    };
+    let Ok(submitted) = serde_json::from_str::<SubmitAnswer>(&forwarded.body) else {
+        return false;
+    };
+    match client.policy().verify_receipt(submitted.receipt.as_bytes()) {
+        Ok(receipt) if receipt.tx == *id => state.outbox.renew(&receipt, &submitted.receipt),
+        _ => false,
+    }
+}
