@@ -243,7 +243,7 @@ pub async fn sync_round(mut app: AppState) {
             match round::proven_directory(&client, done.checkpoint.checkpoint(), orgs).await {
                 Ok(directory) => {
                     let kinds: Vec<_> = directory.iter().map(|(id, o)| (*id, o.kind)).collect();
-                    let accesses = audit(&identity, &entries, kinds);
+                    let accesses = audit(&identity, &entries, kinds, client.policy().max_view_age);
                     let cp = done.checkpoint.checkpoint();
                     let mut view = app.view.write();
                     view.checkpoint = Some(CheckpointSummary {

@@ -167,7 +167,7 @@ pub fn history(dir: &WalletDir, origin: &str, args: HistoryArgs) -> Result<()> {
             }
         })?;
     let kinds = names.iter().map(|(id, org)| (*id, org.kind));
-    let accesses = audit(&identity, &entries, kinds);
+    let accesses = audit(&identity, &entries, kinds, client.policy().max_view_age);
     if args.json {
         print_json(&checkpoint, &entries, &accesses, &names, &overdue, &state)?;
     } else {
@@ -293,6 +293,7 @@ fn print_json(
                 "offline_check": a.flags.offline_check,
                 "late": a.flags.late,
                 "revocation_after_basis": a.flags.revocation_after_basis,
+                "stale_check": a.flags.stale_check,
             })
         })
         .collect();

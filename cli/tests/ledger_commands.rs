@@ -410,7 +410,9 @@ fn patient_and_clinic_against_a_real_ledger() {
         serde_json::from_slice(&std::fs::read(w.path("w/ledger.json")).unwrap()).unwrap();
     assert!(!state["memory"]["evidence"].as_array().unwrap().is_empty());
     assert_eq!(
-        state["memory"]["evidence"][0]["reported_to"].as_array().map(Vec::len),
+        state["memory"]["evidence"][0]["reported_to"]
+            .as_array()
+            .map(Vec::len),
         Some(3)
     );
     assert!(state["memory"]["held"]

@@ -160,13 +160,20 @@ fn bench(c: &mut Criterion) {
     let (entries, _) = verify_history(&checkpoint, &identity, None, &served).expect("valid");
     assert_eq!(entries.len() as u64, ENTRIES);
     group.bench_function("audit_10k", |b| {
-        b.iter(|| audit(&identity, black_box(&entries), [(clinic, OrgKind::Clinic)]))
+        b.iter(|| {
+            audit(
+                &identity,
+                black_box(&entries),
+                [(clinic, OrgKind::Clinic)],
+                300,
+            )
+        })
     });
     group.bench_function("verify_and_audit_10k", |b| {
         b.iter(|| {
             let (entries, _) =
                 verify_history(&checkpoint, &identity, None, black_box(&served)).expect("valid");
-            audit(&identity, &entries, [(clinic, OrgKind::Clinic)])
+            audit(&identity, &entries, [(clinic, OrgKind::Clinic)], 300)
         })
     });
     group.finish();

@@ -120,6 +120,12 @@ pub struct Flags {
     /// The grant's revocation was not yet in the checkpoint the organisation
     /// checked against.
     pub revocation_after_basis: bool,
+    /// The organisation checked a view older than the trust policy's
+    /// `max_view_age` (PROTOCOL §4 "stale check"): an entry of this
+    /// patient's chain beyond its basis had been on the ledger longer than
+    /// that when the access happened. Judged from the chain the wallet
+    /// holds, the entries that can change the patient's consent.
+    pub stale_check: bool,
 }
 
 /// One access, judged.
@@ -171,6 +177,9 @@ impl AuditedAccess {
         if self.flags.offline_check {
             text.push_str("; they checked offline");
         }
+        if self.flags.stale_check {
+            text.push_str("; they checked an out-of-date view of the ledger");
+        }
         if self.flags.late {
             text.push_str("; recorded more than a day late");
         }
@@ -179,11 +188,13 @@ impl AuditedAccess {
 }
 
 /// Judges every access in `entries` (one identity's verified chain, oldest
-/// first) against the view that chain and the directory give.
+/// first) against the view that chain and the directory give;
+/// `max_view_age` is the trust policy's (what makes a check stale).
 pub fn audit(
     identity: &IdentityId,
     entries: &[VerifiedEntry],
     directory: impl IntoIterator<Item = (OrgId, OrgKind)>,
+    max_view_age: u64,
 ) -> Vec<AuditedAccess> {
     let mut view = ChainView::default();
     for (org, kind) in directory {
@@ -195,7 +206,11 @@ pub fn audit(
     entries
         .iter()
         .filter_map(|entry| match &entry.tx.body().kind {
-            Kind::RecordAccess(a) if a.patient == *identity => Some(judge(&view, entry, a)),
+            Kind::RecordAccess(a) if a.patient == *identity => {
+                let mut judged = judge(&view, entry, a);
+                judged.flags.stale_check = stale(entries, a, max_view_age);
+                Some(judged)
+            }
             _ => None,
         })
         .collect()
@@ -252,8 +267,21 @@ fn judge(view: &ChainView, entry: &VerifiedEntry, access: &RecordAccess) -> Audi
             offline_check: access.basis.is_none(),
             late: entry.leaf.time > access.accessed_at.saturating_add(LATE_AFTER),
             revocation_after_basis,
+            stale_check: false,
         },
     }
+}
+
+/// Whether `access` was checked against a checkpoint the ledger had moved
+/// past more than `max_view_age` before it happened: some entry of the
+/// chain at or after its basis was older than that at `accessed_at`.
+fn stale(entries: &[VerifiedEntry], access: &RecordAccess, max_view_age: u64) -> bool {
+    let Some(basis) = access.basis else {
+        return false; // offline is its own mark
+    };
+    entries.iter().any(|e| {
+        e.leaf.index >= basis && e.leaf.time.saturating_add(max_view_age) < access.accessed_at
+    })
 }
 
 #[cfg(test)]

@@ -7,6 +7,9 @@ use crate::scope::Period;
 use crate::testkit::{grant_to, key, lab_scope, World, DAY, T0};
 use crate::tx::{Delegate, Grant, Powers, Revoke, RevokeDelegation};
 
+/// The trust policy's `max_view_age` (the demo's).
+const VIEW_AGE: u64 = 300;
+
 fn access(
     w: &World,
     org: OrgId,
@@ -139,7 +142,7 @@ fn marks_each_access_and_agrees_with_the_ledgers_engine() {
     );
     w.ok(&key(30), unseen);
 
-    let audited = audit(&w.patient(), &chain(&w), directory(&w));
+    let audited = audit(&w.patient(), &chain(&w), directory(&w), VIEW_AGE);
     let verdicts: Vec<_> = audited.iter().map(AuditedAccess::verdict).collect();
     assert_eq!(
         verdicts,
@@ -208,12 +211,59 @@ fn late_records_are_marked() {
     );
     w.now += 2 * DAY;
     w.ok(&key(30), kind);
-    let audited = audit(&w.patient(), &chain(&w), directory(&w));
+    let audited = audit(&w.patient(), &chain(&w), directory(&w), VIEW_AGE);
     assert_eq!(audited[0].verdict(), "covered");
     assert!(audited[0].flags.late);
     assert!(audited[0]
         .explain("Riverside Clinic")
         .contains("a day late"));
+}
+
+#[test]
+fn a_check_against_a_view_older_than_max_view_age_is_marked_stale() {
+    let mut w = World::new();
+    let clinic = w.clinic;
+    let grant = GrantId(w.ok(&key(10), grant_to(clinic, lab_scope())).id().0);
+    // The clinic checks at the tree as it is now.
+    let basis = w.log.len() as u64;
+    let checked = |w: &World| {
+        access(
+            w,
+            clinic,
+            AccessGround::Grant(grant),
+            ResourceType::Observation,
+            Purpose::Treat,
+            Some(basis),
+        )
+    };
+    w.ok(&key(30), checked(&w));
+    // The patient's chain moves on (a second grant) ...
+    w.now += 60;
+    w.ok(&key(10), grant_to(w.insurer, lab_scope()));
+    // ... and within max_view_age the same basis is still fresh enough;
+    w.now += VIEW_AGE - 60;
+    w.ok(&key(30), checked(&w));
+    // past it, the clinic checked an out-of-date view.
+    w.now += 120;
+    w.ok(&key(30), checked(&w));
+    // An offline check is marked offline, not stale.
+    let offline = access(
+        &w,
+        clinic,
+        AccessGround::Grant(grant),
+        ResourceType::Observation,
+        Purpose::Treat,
+        None,
+    );
+    w.ok(&key(30), offline);
+    let audited = audit(&w.patient(), &chain(&w), directory(&w), VIEW_AGE);
+    let stale: Vec<bool> = audited.iter().map(|a| a.flags.stale_check).collect();
+    assert_eq!(stale, [false, false, true, false]);
+    assert!(audited[3].flags.offline_check);
+    assert!(audited.iter().all(|a| a.verdict() == "covered"));
+    assert!(audited[2]
+        .explain("Riverside Clinic")
+        .contains("out-of-date view"));
 }
 
 #[test]
@@ -273,7 +323,7 @@ fn revoking_a_delegation_ends_the_grants_made_under_it() {
         None,
     );
     w.ok(&key(30), kind);
-    let audited = audit(&w.patient(), &chain(&w), directory(&w));
+    let audited = audit(&w.patient(), &chain(&w), directory(&w), VIEW_AGE);
     assert_eq!(
         audited[0].decision,
         Decision::Deny(DenyReason::Revoked { grant })
@@ -294,6 +344,6 @@ fn an_unknown_organisation_is_never_covered() {
         None,
     );
     w.ok(&key(30), kind);
-    let audited = audit(&w.patient(), &chain(&w), Vec::new());
+    let audited = audit(&w.patient(), &chain(&w), Vec::new(), VIEW_AGE);
     assert_eq!(audited[0].verdict(), "unknown_org");
 }
