@@ -412,6 +412,7 @@ fn clinic_mode_needs_no_wallet_and_offers_image_and_text() {
     assert!(html.contains("Clinic: verify a grant"), "{html}");
     assert!(html.contains(r#"type="file""#));
     assert!(html.contains("starts with AS1:"));
+    assert!(html.contains("Scan with the camera"));
 }
 
 /// What the harness saw of a damaged ledger memory: the refusal to sign, the

@@ -88,12 +88,39 @@ function zbar(path) {
   return r.status === 0 ? r.stdout.replace(/\n$/, '') : null;
 }
 
+// A camera feed (YUV4MPEG2, one 640×480 frame, grey only) showing `png`
+// scaled to fit on white: what chromium's fake camera plays to the page.
+function y4mOf(png) {
+  const W = 640, H = 480;
+  const luma = Buffer.alloc(W * H, 255);
+  const scale = Math.min((W - 40) / png.width, (H - 40) / png.height);
+  const w = Math.floor(png.width * scale), h = Math.floor(png.height * scale);
+  const x0 = (W - w) >> 1, y0 = (H - h) >> 1;
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      const i = (Math.floor(y / scale) * png.width + Math.floor(x / scale)) * 4;
+      const alpha = png.data[i + 3] / 255;
+      const grey = 0.299 * png.data[i] + 0.587 * png.data[i + 1] + 0.114 * png.data[i + 2];
+      luma[(y0 + y) * W + x0 + x] = Math.round(grey * alpha + 255 * (1 - alpha));
+    }
+  }
+  const chroma = Buffer.alloc((W / 2) * (H / 2), 128);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma, chroma]);
+}
+
+// Chromium's fake camera plays this file; it shows a blank page until the
+// grant's QR is written into it.
+const CAMERA_FEED = join(SHOTS, 'camera-feed.y4m');
+writeFileSync(CAMERA_FEED, y4mOf({ width: 1, height: 1, data: Buffer.from([255, 255, 255, 255]) }));
+
 const browser = await chromium.launch({
   executablePath: CHROMIUM,
   headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu'],
+  args: ['--headless', '--no-sandbox', '--disable-gpu',
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-video-capture=${CAMERA_FEED}`],
 });
-const context = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+const context = await browser.newContext({ viewport: { width: 1100, height: 900 }, permissions: ['camera'] });
 const page = await context.newPage();
 page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(`console: ${m.text()}`); });
 page.on('pageerror', (e) => consoleErrors.push(`page error: ${e.message}`));
@@ -178,6 +205,7 @@ try {
   const byJsqr = decodePng(qrPng);
   if (byJsqr === null) fail(`jsQR found no QR code in ${qrPath}`);
   if (byJsqr !== code) fail(`the QR image (jsQR) says "${byJsqr.slice(0, 60)}…", the text says "${code.slice(0, 60)}…"`);
+  writeFileSync(CAMERA_FEED, y4mOf(PNG.sync.read(qrPng)));
   const byZbar = zbar(qrPath);
   if (byZbar === null) fail(`zbarimg found no QR code in ${qrPath}`);
   if (byZbar !== undefined && byZbar !== code) fail(`the QR image (zbarimg) says "${byZbar.slice(0, 60)}…", the text says "${code.slice(0, 60)}…"`);
@@ -202,6 +230,17 @@ try {
   const word = await verdict.getAttribute('data-verdict');
   if (word !== 'valid') fail(`clinic mode says "${word}": ${await page.locator('[data-testid=verdict]').innerText()}`);
   await shot('clinic-valid');
+
+  begin('the clinic reads the grant with the camera (chromium\'s fake camera shows the QR)');
+  await page.getByRole('button', { name: 'Scan with the camera' }).click();
+  const cameraStatus = page.locator('[data-testid=camera-status]');
+  await cameraStatus.filter({ hasText: 'Code read from the camera' }).waitFor({ timeout: 30_000 })
+    .catch(async () => fail(`the camera read no code: "${await cameraStatus.textContent().catch(() => '')}"`));
+  await page.locator('.progress-note').waitFor({ state: 'detached', timeout: 45_000 });
+  const byCamera = await verdict.getAttribute('data-verdict');
+  if (byCamera !== 'valid') fail(`clinic mode (camera) says "${byCamera}": ${await page.locator('[data-testid=verdict]').innerText()}`);
+  log('the camera read the code; the verdict is valid');
+  await shot('clinic-camera');
 
   begin('the clinic records an access with the CLI');
   const rec = cli(['clinic', 'record-access', '--org', ORG_ID, '--key', CLINIC_KEY,

@@ -1,5 +1,6 @@
 //! Pieces the screens share.
 
+pub mod camera;
 pub mod chart;
 pub mod damage;
 pub mod grant_card;

@@ -49,6 +49,7 @@ pub fn Clinic() -> Element {
     };
     let mut check_text = check.clone();
     let check_file = check.clone();
+    let mut check_camera = check.clone();
     let mut pick_app = use_app();
     rsx! {
         h1 { "Clinic: verify a grant" }
@@ -68,7 +69,8 @@ pub fn Clinic() -> Element {
         }
         section {
             h2 { "Read the patient's code" }
-            label { r#for: "qr-image", "A photo or image of the QR code (PNG)" }
+            crate::components::camera::CameraScan { on_code: move |code: String| check_camera(code) }
+            label { r#for: "qr-image", "Or a photo or image of the QR code (PNG)" }
             input { id: "qr-image", r#type: "file", accept: "image/png",
                 onchange: move |e: FormEvent| {
                     let files = e.files();
