@@ -306,6 +306,23 @@ fn follow_key(app: &mut AppState, secret: WalletSecret, done: &round::Round) {
         drop(records);
         app.persist(Persist::Records);
     }
+    // Every notice of the round, one after another.
+    let mut notices = Vec::new();
+    if let Some(moved) = done.moved {
+        let mut notice = format!(
+            "The ledger shows your identity signing with key number {} (a rotation made on \
+             another device, or one the ledger refused); this device now uses it.",
+            moved.generation.0 + 1
+        );
+        let meta = app.meta.read().clone();
+        if let Some(meta) = meta.filter(|m| matches!(m.keeper, Keeper::Keystore { .. })) {
+            if let Err(e) = OsKeystore::open().and_then(|s| s.update(&wallet_id(&meta)?, &secret)) {
+                notice.push_str(&format!(" It could not be saved in the keystore ({e})."));
+            }
+        }
+        notices.push(notice);
+        app.wallet.set(Some(Rc::new(secret)));
+    }
     // A delegation signed again has a new id: the caregiver needs the new one.
     let resigned_delegations: Vec<String> = done
         .resigned
@@ -316,7 +333,7 @@ fn follow_key(app: &mut AppState, secret: WalletSecret, done: &round::Round) {
         })
         .collect();
     if !resigned_delegations.is_empty() {
-        app.view.write().key_moved = Some(format!(
+        notices.push(format!(
             "The ledger refused your delegation to caregiver {} because it was signed with \
              your old key; it was signed again with your current key. Give them the new code \
              from Caregiving: the old one no longer works.",
@@ -324,26 +341,13 @@ fn follow_key(app: &mut AppState, secret: WalletSecret, done: &round::Round) {
         ));
     }
     if let Some(problem) = &done.key_problem {
-        app.view.write().key_moved = Some(format!(
+        notices.push(format!(
             "Your key could not be kept in step with the ledger: {problem}"
         ));
     }
-    let Some(moved) = done.moved else {
-        return;
-    };
-    let mut notice = format!(
-        "The ledger shows your identity signing with key number {} (a rotation made on another \
-         device, or one the ledger refused); this device now uses it.",
-        moved.generation.0 + 1
-    );
-    let meta = app.meta.read().clone();
-    if let Some(meta) = meta.filter(|m| matches!(m.keeper, Keeper::Keystore { .. })) {
-        if let Err(e) = OsKeystore::open().and_then(|s| s.update(&wallet_id(&meta)?, &secret)) {
-            notice.push_str(&format!(" It could not be saved in the keystore ({e})."));
-        }
+    if !notices.is_empty() {
+        app.view.write().key_moved = Some(notices.join(" "));
     }
-    app.view.write().key_moved = Some(notice);
-    app.wallet.set(Some(Rc::new(secret)));
 }
 
 /// Fetches the organisations the ledger lists (for the wizard's search).
@@ -486,12 +490,11 @@ pub async fn scan(mut app: AppState, text: String, mut waiting: impl FnMut(&Verd
     let mut verdict =
         round::check_grant_online(&client, &mut state, &code, offline.clone(), None, now()).await;
     // Submitted just now: ask again until a quorum shows it, telling the
-    // screen it waits.
-    let mut waited = std::time::Duration::ZERO;
-    while verdict == Verdict::Pending && waited < round::PENDING_WAIT {
+    // screen it waits (by the clock: each ask takes time too).
+    let started = now();
+    while verdict == Verdict::Pending && now() - started < round::PENDING_WAIT.as_secs() {
         waiting(&verdict);
         crate::platform::pause(PENDING_POLL).await;
-        waited += PENDING_POLL;
         verdict =
             round::check_grant_online(&client, &mut state, &code, offline.clone(), None, now())
                 .await;

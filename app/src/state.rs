@@ -103,6 +103,10 @@ impl AppState {
         self.load_errors.write().push(format!(
             "{key} was set aside (kept as {kept}); the app now starts it afresh."
         ));
+        // Saved at once, so a relaunch does not find the damage again.
+        if let Some(what) = Persist::ALL.into_iter().find(|p| p.key() == key) {
+            self.persist(what);
+        }
         Ok(kept)
     }
     /// The ledger origin the wallet signs for.
@@ -165,6 +169,14 @@ pub enum Persist {
 }
 
 impl Persist {
+    /// Every part.
+    pub const ALL: [Persist; 4] = [
+        Persist::Settings,
+        Persist::Records,
+        Persist::Ledger,
+        Persist::Meta,
+    ];
+
     /// Its storage key.
     pub fn key(self) -> &'static str {
         match self {

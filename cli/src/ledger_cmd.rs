@@ -11,7 +11,7 @@ use assent_core::client::round::{self, Directory};
 use assent_core::client::sync::{self, LedgerState, SyncError};
 use assent_core::client::LedgerClient;
 use assent_core::codes::Code;
-use assent_core::evidence::reported_words;
+use assent_core::evidence::{overdue_words, reported_words};
 use assent_core::ids::{IdentityId, OrgId};
 use assent_core::outbox::Outgoing;
 use assent_core::trust::VerifiedCheckpoint;
@@ -253,10 +253,10 @@ fn print_text(
     }
     for o in overdue {
         println!(
-            "! Your {} {} was promised on the ledger by now and is not there. The ledger may be withholding it; its receipt was {}.",
+            "! Your {} {} was promised on the ledger by now and is not there. The ledger may be withholding it; {}.",
             o.kind,
             o.id,
-            reported_words(&o.reported_to)
+            overdue_words(o)
         );
     }
     for e in state.memory.evidence() {

@@ -400,21 +400,19 @@ fn patient_and_clinic_against_a_real_ledger() {
         text(&out.stderr)
     );
     assert!(text(&out.stderr).contains("LEDGER CAUGHT LYING"));
-    // The evidence went to the (restored) validators' evidence endpoints.
+    // The evidence went to the validators' evidence endpoints; restored from
+    // the same backup, they have not verified the newer checkpoint and
+    // cannot judge it yet, so the wallet says it is not reported and will
+    // post it again next time.
     assert!(
-        text(&out.stderr).contains("The fork evidence was reported to the validators"),
+        text(&out.stderr).contains("The fork evidence was not yet reported to any validator"),
         "{}",
         text(&out.stderr)
     );
     let state: Value =
         serde_json::from_slice(&std::fs::read(w.path("w/ledger.json")).unwrap()).unwrap();
     assert!(!state["memory"]["evidence"].as_array().unwrap().is_empty());
-    assert_eq!(
-        state["memory"]["evidence"][0]["reported_to"]
-            .as_array()
-            .map(Vec::len),
-        Some(3)
-    );
+    assert!(state["memory"]["evidence"][0]["reported_to"].is_null());
     assert!(state["memory"]["held"]
         .as_str()
         .unwrap()

@@ -85,8 +85,9 @@ pub enum Finding {
     /// Both checkpoints agree with the validator's log: the poster was shown
     /// an older checkpoint (a rollback of its view, not of the log).
     Consistent,
-    /// A checkpoint is larger than the validator has verified yet; it
-    /// cannot judge it now.
+    /// The validator's verified log is behind what it must judge (a
+    /// checkpoint larger than its log, or a sequencer that has moved on
+    /// since): it cannot judge now, and the poster asks again later.
     Ahead,
     /// The promised transaction is in the validator's log at `index`.
     Included {
@@ -146,6 +147,13 @@ pub enum EvidenceError {
     Encoding,
 }
 
+/// What a wallet does with a finding: whether the validator has judged the
+/// posting for good, so it need not be posted to it again. `NotDue` and
+/// `Ahead` are judged again later.
+pub fn settled(finding: &Finding) -> bool {
+    !matches!(finding, Finding::NotDue { .. } | Finding::Ahead)
+}
+
 /// Whom evidence went to, for people: "reported to the validators v1, v2",
 /// or "not yet reported to any validator".
 ///
@@ -162,6 +170,19 @@ pub fn reported_words(to: &[String]) -> String {
     }
 }
 
+/// What became of an overdue transaction's receipt, for people (after
+/// "The ledger may be withholding it; …").
+pub fn overdue_words(item: &crate::outbox::Outgoing) -> String {
+    match &item.state {
+        crate::outbox::State::Sent { receipt: None, .. } => {
+            "the ledger gave no receipt for it (it said it already held it), so there is no \
+             promise to report"
+                .into()
+        }
+        _ => format!("its receipt was {}", reported_words(&item.reported_to)),
+    }
+}
+
 /// Judges `evidence` against `log`, the validator's own verified replay,
 /// with the sequencer's checkpoint and receipt keys and the validator's
 /// clock `now`. Pure: the caller acts on the finding (halt, forward).
@@ -170,19 +191,50 @@ pub fn reported_words(to: &[String]) -> String {
 /// [`EvidenceError`] when a signature, origin or encoding does not check.
 pub fn judge(
     evidence: &Evidence,
-    (sequencer, receipt_key): (&Vkey, &Vkey),
+    keys: (&Vkey, &Vkey),
     log: &Replica,
     now: u64,
 ) -> Result<Finding, EvidenceError> {
+    Ok(match check(evidence, keys, log.origin())? {
+        Checked::Fork(held, offered) => judge_fork(&held, &offered, log),
+        Checked::Overdue(receipt) => match log.index_of(&receipt.tx) {
+            Some(index) => Finding::Included { index },
+            None if now <= receipt.deadline => Finding::NotDue {
+                deadline: receipt.deadline,
+            },
+            None => Finding::BrokenPromise,
+        },
+    })
+}
+
+/// Evidence whose signatures, origin and encoding checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Checked {
+    /// Two sequencer-signed checkpoints.
+    Fork(Checkpoint, Checkpoint),
+    /// A receipt under the receipt key, for the transaction posted with it.
+    Overdue(Receipt),
+}
+
+/// Checks what can be checked without the log: every signature, the
+/// origin, and that the transaction is the receipt's. A validator runs this
+/// before queueing a posting, so junk never waits for the judge.
+///
+/// # Errors
+/// As [`judge`].
+pub fn check(
+    evidence: &Evidence,
+    (sequencer, receipt_key): (&Vkey, &Vkey),
+    origin: &str,
+) -> Result<Checked, EvidenceError> {
     match evidence {
-        Evidence::Fork { held, offered, .. } => {
-            let held = signed_checkpoint(held, sequencer, log.origin())?;
-            let offered = signed_checkpoint(offered, sequencer, log.origin())?;
-            Ok(judge_fork(&held, &offered, log))
-        }
+        Evidence::Fork { held, offered, .. } => Ok(Checked::Fork(
+            signed_checkpoint(held, sequencer, origin)?,
+            signed_checkpoint(offered, sequencer, origin)?,
+        )),
         Evidence::Overdue { receipt, tx } => {
             let receipt = Receipt::verify(receipt, receipt_key).map_err(EvidenceError::Receipt)?;
-            if receipt.origin != log.origin() {
+            if receipt.origin != origin {
                 return Err(EvidenceError::Origin(receipt.origin));
             }
             let bytes = BASE64
@@ -191,13 +243,7 @@ pub fn judge(
             if TxId::of(&bytes) != receipt.tx {
                 return Err(EvidenceError::WrongTx);
             }
-            Ok(match log.index_of(&receipt.tx) {
-                Some(index) => Finding::Included { index },
-                None if now <= receipt.deadline => Finding::NotDue {
-                    deadline: receipt.deadline,
-                },
-                None => Finding::BrokenPromise,
-            })
+            Ok(Checked::Overdue(receipt))
         }
     }
 }

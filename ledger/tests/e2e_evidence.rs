@@ -37,6 +37,25 @@ fn started() -> (Consortium, Runtime, LedgerClient, LedgerState) {
     (c, rt, wallet, state)
 }
 
+/// Waits until every validator has verified (and cosigned) `size`.
+fn validators_reach(c: &Consortium, size: u64) {
+    for v in &c.genesis.validators {
+        wait_until(
+            &format!("{} reaches {size}", v.url),
+            Duration::from_secs(30),
+            || {
+                c.http
+                    .get(format!("{}/checkpoint", v.url))
+                    .send()
+                    .ok()
+                    .and_then(|r| r.bytes().ok())
+                    .and_then(|b| SignedCheckpoint::parse(&b).ok())
+                    .is_some_and(|s| s.checkpoint().size >= size)
+            },
+        );
+    }
+}
+
 /// Validator `i`'s kept evidence (`evidence.jsonl`), empty if none.
 fn kept(c: &Consortium, i: usize) -> String {
     std::fs::read_to_string(c.path(&format!("validator-{i}/evidence.jsonl"))).unwrap_or_default()
@@ -56,13 +75,17 @@ fn a_rolled_back_view_is_reported_and_found_consistent() {
     let alarm = state.memory.advance(&older, &[], now()).unwrap_err();
     assert_eq!(alarm.0.kind, ForkKind::RolledBack);
 
+    // A validator behind the held checkpoint cannot judge yet (it answers
+    // `ahead`, and the wallet asks it again next round); once all three have
+    // verified it, each finds both notes in its log.
+    validators_reach(&c, state.memory.held().unwrap().size);
     let reported = rt.block_on(report(&wallet, &mut state, now()));
     assert_eq!(reported.taken.len(), 3, "{reported:?}");
     assert!(
         reported
             .taken
             .iter()
-            .all(|(_, f)| matches!(f, Finding::Consistent | Finding::Ahead)),
+            .all(|(_, f)| *f == Finding::Consistent),
         "{reported:?}"
     );
     assert_eq!(state.memory.evidence()[0].reported_to.len(), 3);
@@ -118,6 +141,44 @@ fn a_second_history_signed_by_the_sequencer_halts_every_validator() {
         let said = v.stderr();
         assert!(said.contains("equivocated"), "{}: {said}", v.name);
     }
+    // The halt is kept on disk: a restart (a supervisor's) does not resume
+    // cosigning until the operator removes the marker.
+    assert!(c.path("validator-1/HALTED").exists());
+    c.validators.clear();
+    c.start_validator(1, None);
+    let v = &mut c.validators[0];
+    wait_until(
+        "the restarted validator exits",
+        Duration::from_secs(20),
+        || v.child.try_wait().unwrap().is_some(),
+    );
+    let said = v.stderr();
+    assert!(said.contains("this validator halted"), "{said}");
+}
+
+/// Postings that prove nothing are refused at the door with a reason, and
+/// the validator goes on cosigning and keeps nothing.
+#[test]
+fn unsigned_evidence_is_refused_at_the_door() {
+    let (c, _rt, _wallet, state) = started();
+    let url = format!("{}/evidence", c.genesis.validators[0].url);
+    let held = state.memory.held_note().unwrap().to_owned();
+    for junk in [
+        serde_json::json!({ "kind": "fork", "held": held, "offered": "not a note" }),
+        serde_json::json!({ "kind": "overdue", "receipt": held, "tx": "AAAA" }),
+        serde_json::json!({ "kind": "unheard_of" }),
+    ] {
+        let answer = c.http.post(&url).json(&junk).send().unwrap();
+        let status = answer.status().as_u16();
+        let body: serde_json::Value = answer.json().unwrap_or_default();
+        assert!((400..500).contains(&status), "{junk}: {status} {body}");
+        if junk["kind"] != "unheard_of" {
+            assert_eq!(body["error"]["code"], "bad_evidence", "{body}");
+        }
+    }
+    let size = c.ok(&enroll())["index"].as_u64().unwrap() + 1;
+    c.wait_cosigned(size);
+    assert!(kept(&c, 1).is_empty());
 }
 
 /// A receipt, signed with the real receipt key, for a transaction the

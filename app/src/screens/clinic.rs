@@ -26,6 +26,7 @@ pub fn Clinic() -> Element {
     let check = move |code: String| {
         let app = app.clone();
         busy.set(true);
+        result.set(None);
         spawn(async move {
             let scanned = actions::scan(app, code, |pending| {
                 result.set(Some((pending.clone(), pending.reason(), Vec::new())));

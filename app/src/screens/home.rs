@@ -48,9 +48,9 @@ pub fn alerts(app: &crate::state::AppState) -> Vec<Alert> {
         out.push(Alert {
             kind: "withheld",
             text: format!(
-                "Your {} was promised on the ledger by now and is not there. The ledger may be withholding it; its receipt was {}.",
+                "Your {} was promised on the ledger by now and is not there. The ledger may be withholding it; {}.",
                 o.kind,
-                assent_core::evidence::reported_words(&o.reported_to)
+                assent_core::evidence::overdue_words(o)
             ),
         });
     }

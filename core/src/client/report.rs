@@ -9,9 +9,10 @@
 use super::sync::LedgerState;
 use super::wire::SubmitAnswer;
 use super::LedgerClient;
-use crate::evidence::{Answer, Evidence, Finding};
+use crate::evidence::{settled, Answer, Evidence, Finding};
 use crate::ids::TxId;
 use crate::outbox::State;
+use std::collections::BTreeSet;
 
 /// What one [`report`] did.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -27,23 +28,31 @@ pub struct Reported {
 }
 
 /// Posts what has not been posted yet to every validator in the trust
-/// policy; what each took is noted in `state` so it is posted once.
+/// policy; what each judged for good ([`settled`]) is noted in `state` so
+/// it is posted once. A validator that fails once is skipped for the rest
+/// of the round.
 pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) -> Reported {
     let mut done = Reported::default();
+    let mut down = BTreeSet::new();
     let validators = client.policy().validators.clone();
     let forks = state.memory.evidence().to_vec();
     for (i, fork) in forks.iter().enumerate() {
         for v in &validators {
             let name = v.vkey.name();
-            if fork.reported_to.iter().any(|n| n == name) {
+            if fork.reported_to.iter().any(|n| n == name) || down.contains(name) {
                 continue;
             }
             match client.post_evidence(&v.url, &Evidence::from(fork)).await {
                 Ok(answer) => {
-                    state.memory.reported(i, name);
+                    if settled(&answer.finding) {
+                        state.memory.reported(i, name);
+                    }
                     done.taken.push((name.to_owned(), answer.finding));
                 }
-                Err(e) => done.failed.push((name.to_owned(), e.to_string())),
+                Err(e) => {
+                    down.insert(name);
+                    done.failed.push((name.to_owned(), e.to_string()));
+                }
             }
         }
     }
@@ -63,24 +72,24 @@ pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) ->
         };
         for v in &validators {
             let name = v.vkey.name();
-            if item.reported_to.iter().any(|n| n == name) {
+            if item.reported_to.iter().any(|n| n == name) || down.contains(name) {
                 continue;
             }
             match client.post_evidence(&v.url, &evidence).await {
-                // The validator's clock is behind ours: ask it again later.
-                Ok(Answer {
-                    finding: Finding::NotDue { .. },
-                    ..
-                }) => {}
                 Ok(answer) => {
-                    state.outbox.reported(&item.id, name);
+                    if settled(&answer.finding) {
+                        state.outbox.reported(&item.id, name);
+                    }
                     done.taken.push((name.to_owned(), answer.finding));
                     if renewed(client, state, &item.id, &answer) {
                         done.renewed.push(item.id);
                         break;
                     }
                 }
-                Err(e) => done.failed.push((name.to_owned(), e.to_string())),
+                Err(e) => {
+                    down.insert(name);
+                    done.failed.push((name.to_owned(), e.to_string()));
+                }
             }
         }
     }

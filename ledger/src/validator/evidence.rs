@@ -8,10 +8,13 @@
 use super::{Refusal, Validator};
 use crate::api::ApiError;
 use crate::node::unix_now;
-use assent_core::evidence::{judge, Answer, Evidence, Finding, Forwarded};
+use assent_core::evidence::{check, judge, Answer, Checked, Evidence, Finding, Forwarded};
+use assent_core::ids::TxId;
+use assent_core::note::{SignedCheckpoint, Vkey};
 use axum::http::StatusCode;
 use axum::Json;
 use data_encoding::BASE64;
+use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, oneshot};
@@ -49,7 +52,14 @@ impl Inbox {
 pub struct Handle {
     pub(super) published: Arc<RwLock<Option<String>>>,
     pub(super) evidence: mpsc::Sender<Posting>,
+    /// The sequencer's checkpoint and receipt keys and the origin, to check
+    /// a posting's signatures before it is queued.
+    pub(super) keys: Arc<(Vkey, Vkey, String)>,
 }
+
+/// Broken promises already judged, by transaction and deadline: a posting
+/// seen again is answered without keeping or forwarding it again.
+pub(super) type Judged = BTreeSet<(TxId, u64)>;
 
 impl Validator {
     /// Waits one poll period, judging evidence as it arrives; a proven
@@ -78,13 +88,37 @@ impl Validator {
         }
     }
 
-    /// Judges one posting, keeps what matters, forwards a broken promise.
+    /// Judges one posting, keeps what matters, forwards a broken promise
+    /// (each once per promise). An overdue receipt is judged only once this
+    /// validator has caught up with the sequencer's newest checkpoint, so
+    /// its own lag is never taken for a withheld transaction.
     async fn consider(&mut self, evidence: &Evidence) -> Result<Answer, String> {
         let keys = (&self.genesis.sequencer, &self.genesis.receipt);
+        let origin = self.genesis.genesis.origin.clone();
+        let checked = check(evidence, keys, &origin).map_err(|e| e.to_string())?;
+        if let Checked::Overdue(receipt) = &checked {
+            if self.behind().await {
+                return Ok(Answer {
+                    finding: Finding::Ahead,
+                    forwarded: None,
+                });
+            }
+            if self.judged.contains(&(receipt.tx, receipt.deadline))
+                && self.replica.index_of(&receipt.tx).is_none()
+            {
+                return Ok(Answer {
+                    finding: Finding::BrokenPromise,
+                    forwarded: None,
+                });
+            }
+        }
         let finding =
             judge(evidence, keys, &self.replica, unix_now()).map_err(|e| e.to_string())?;
-        let forwarded = match (&finding, evidence) {
-            (Finding::BrokenPromise, Evidence::Overdue { tx, .. }) => Some(self.forward(tx).await),
+        let forwarded = match (&finding, evidence, &checked) {
+            (Finding::BrokenPromise, Evidence::Overdue { tx, .. }, Checked::Overdue(receipt)) => {
+                self.judged.insert((receipt.tx, receipt.deadline));
+                Some(self.forward(tx).await)
+            }
             _ => None,
         };
         if matches!(
@@ -103,6 +137,19 @@ impl Validator {
             }
         }
         Ok(Answer { finding, forwarded })
+    }
+
+    /// Whether the sequencer's newest checkpoint is past this validator's
+    /// verified log (unknown when it cannot be asked: then the log stands).
+    async fn behind(&self) -> bool {
+        let url = format!("{}/checkpoint", self.config.ledger);
+        let Ok(note) = self.get(&url).await else {
+            return false;
+        };
+        SignedCheckpoint::parse(&note)
+            .ok()
+            .filter(|s| s.verify_signer(&self.genesis.sequencer).is_ok())
+            .is_some_and(|s| s.checkpoint().size > self.replica.len())
     }
 
     /// Appends the evidence and its finding to `evidence.jsonl`.
@@ -164,8 +211,8 @@ pub fn router(handle: Handle) -> axum::Router {
             "/evidence",
             post(
                 move |body: Result<Json<Evidence>, axum::extract::rejection::JsonRejection>| {
-                    let desk = handle.evidence.clone();
-                    async move { post_evidence(desk, body?.0).await }
+                    let (desk, keys) = (handle.evidence.clone(), Arc::clone(&handle.keys));
+                    async move { post_evidence(desk, keys, body?.0).await }
                 },
             ),
         )
@@ -180,19 +227,35 @@ pub fn router(handle: Handle) -> axum::Router {
 
 async fn post_evidence(
     desk: mpsc::Sender<Posting>,
+    keys: Arc<(Vkey, Vkey, String)>,
     evidence: Evidence,
 ) -> Result<Json<Answer>, ApiError> {
-    let busy = || {
-        ApiError::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "busy",
-            "this validator is not taking evidence now; try again",
-        )
-    };
+    let (sequencer, receipt, origin) = &*keys;
+    check(&evidence, (sequencer, receipt), origin)
+        .map_err(|e| ApiError::bad_request("bad_evidence", e.to_string()))?;
     let (reply, answer) = oneshot::channel();
-    desk.try_send((evidence, reply)).map_err(|_| busy())?;
-    match answer.await.map_err(|_| busy())? {
+    desk.try_send((evidence, reply)).map_err(|e| match e {
+        mpsc::error::TrySendError::Full(_) => busy(),
+        mpsc::error::TrySendError::Closed(_) => halted(),
+    })?;
+    match answer.await.map_err(|_| halted())? {
         Ok(answer) => Ok(Json(answer)),
         Err(why) => Err(ApiError::bad_request("bad_evidence", why)),
     }
+}
+
+fn busy() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "busy",
+        "this validator has too much evidence waiting; try again",
+    )
+}
+
+fn halted() -> ApiError {
+    ApiError::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "halted",
+        "this validator has halted and takes no evidence until its operator acts",
+    )
 }

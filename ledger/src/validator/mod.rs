@@ -34,6 +34,10 @@ use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+/// The file in a validator's data folder that keeps it halted after it
+/// proved an equivocation (removed by its operator).
+pub const HALTED: &str = "HALTED";
+
 /// How far ahead of the validator's clock the newest leaf may be (PROTOCOL §3).
 pub const MAX_LEAF_AHEAD: u64 = 60;
 
@@ -72,6 +76,9 @@ pub enum Refusal {
         /// Where the histories part.
         size: u64,
     },
+    /// What was verified could not be kept.
+    #[error("the validator's store cannot keep what it verified: {0}")]
+    Store(String),
     /// Another validator cosigned a checkpoint this one's log contradicts.
     #[error("split view: {peer} cosigned size {size} with a root this log does not have")]
     SplitView {
@@ -106,6 +113,7 @@ pub struct Validator {
     last_cosigned: Option<(u64, Instant)>,
     published: Arc<RwLock<Option<String>>>,
     evidence: evidence::Inbox,
+    judged: evidence::Judged,
 }
 
 impl Validator {
@@ -121,6 +129,14 @@ impl Validator {
             .find(|v| *v.vkey.key() == public)
             .map(|v| v.vkey.clone())
             .ok_or_else(|| anyhow!("this key is not one of the genesis validators"))?;
+        let halted = config.data.join(HALTED);
+        if let Ok(why) = std::fs::read_to_string(&halted) {
+            anyhow::bail!(
+                "this validator halted: {}; remove {} once the consortium has dealt with it",
+                why.trim(),
+                halted.display()
+            );
+        }
         let store = RedbStore::open(&config.data)?;
         let len = store.len()?;
         let replica = load_replica(&store, genesis.genesis.clone(), len, None)
@@ -139,6 +155,7 @@ impl Validator {
             last_cosigned: None,
             published: Arc::default(),
             evidence: evidence::Inbox::new(),
+            judged: evidence::Judged::new(),
         })
     }
 
@@ -155,6 +172,11 @@ impl Validator {
         Handle {
             published: Arc::clone(&self.published),
             evidence: self.evidence.sender(),
+            keys: Arc::new((
+                self.genesis.sequencer.clone(),
+                self.genesis.receipt.clone(),
+                self.genesis.genesis.origin.clone(),
+            )),
         }
     }
 
@@ -184,6 +206,14 @@ impl Validator {
                 None => self.wait_taking_evidence().await,
             };
             if let Some(refusal) = refusal {
+                // Proof of equivocation does not come back on replay: keep
+                // the halt on disk so a restart does not resume cosigning.
+                if matches!(refusal, Refusal::Equivocation { .. }) {
+                    let marker = self.config.data.join(HALTED);
+                    if let Err(e) = std::fs::write(&marker, format!("{refusal}\n")) {
+                        tracing::error!("could not write {}: {e}", marker.display());
+                    }
+                }
                 tracing::error!(
                     "validator {}: refusing to cosign: {refusal}; halting until an operator intervenes",
                     self.vkey.name()
@@ -219,6 +249,17 @@ impl Validator {
         }
         if checkpoint.size > verified {
             let leaves = self.fetch(verified, checkpoint.size).await?;
+            // Checked before anything is replayed, so a retry later starts
+            // from a replica and a store that still agree.
+            let newest = leaves
+                .last()
+                .and_then(|l| assent_core::replica::Leaf::from_bytes(l).ok())
+                .map_or(0, |l| l.time);
+            if newest > unix_now() + MAX_LEAF_AHEAD {
+                anyhow::bail!(
+                    "the newest leaf time {newest} is ahead of this clock; not cosigning yet"
+                );
+            }
             for leaf in &leaves {
                 if let Err(e) = self.replica.replay(leaf) {
                     return Ok(Step::Refused(e.into()));
@@ -227,16 +268,12 @@ impl Validator {
             if let Some(refusal) = self.compare(&checkpoint) {
                 return Ok(Step::Refused(refusal));
             }
-            let newest = self.replica.last_time();
-            if newest > unix_now() + MAX_LEAF_AHEAD {
-                anyhow::bail!(
-                    "the newest leaf time {newest} is ahead of this clock; not cosigning yet"
-                );
-            }
-            let store_leaves = leaves;
+            // The replica moved on: a store that cannot follow would leave
+            // it ahead of what survives a restart, so that is a halt too.
             let text = checkpoint.to_text();
-            let store = &self.store;
-            store.append(verified, &store_leaves, text.as_bytes())?;
+            if let Err(e) = self.store.append(verified, &leaves, text.as_bytes()) {
+                return Ok(Step::Refused(Refusal::Store(e.to_string())));
+            }
         } else if let Some(refusal) = self.compare(&checkpoint) {
             return Ok(Step::Refused(refusal));
         }
