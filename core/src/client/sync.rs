@@ -12,7 +12,7 @@ use crate::ids::{IdentityId, TxId};
 use crate::keys::SigningKey;
 use crate::memory::{CheckpointMemory, ForkAlarm, Step};
 use crate::merkle::Hash;
-use crate::outbox::{Outbox, Outgoing};
+use crate::outbox::{Outbox, Outgoing, State};
 use crate::replica::Leaf;
 use crate::trust::VerifiedCheckpoint;
 use crate::tx::SignedTx;
@@ -199,8 +199,14 @@ pub async fn follow(
     checkpoint: &VerifiedCheckpoint,
     now: u64,
 ) -> Vec<Outgoing> {
+    let size = checkpoint.checkpoint().size;
     let awaiting: Vec<Outgoing> = outbox.awaiting().cloned().collect();
     for item in awaiting {
+        // The receipt names its leaf: a checkpoint that does not reach it
+        // cannot hold it yet, so there is nothing to ask (and no 404).
+        if matches!(item.state, State::Sent { index: Some(i), .. } if i >= size) {
+            continue;
+        }
         if let Ok(included) = client.inclusion(&item.bytes(), checkpoint).await {
             outbox.included(&item.id, included.index, included.size);
         }
