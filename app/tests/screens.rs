@@ -231,7 +231,17 @@ fn the_wizard_leaves_sensitive_labels_off_and_explains_them() {
     );
     for label in assent_core::codes::SecurityLabel::ALL {
         assert!(html.contains(&format!("Include {}", label.describe())));
+        // Each with its paragraph, tied to its checkbox.
+        assert!(html.contains(assent_core::explain::label(*label)));
+        let id = format!("help-security-label-{}", label.number());
+        assert!(
+            html.contains(&format!(r#"aria-describedby="{id}""#)),
+            "{id}"
+        );
+        assert!(html.contains(&format!(r#"id="{id}""#)), "{id}");
     }
+    assert!(html.contains("Which kinds of record (none ticked: every kind)"));
+    assert!(html.contains("lab results"));
     // Purpose "treatment" is pre-ticked; no label is.
     let sensitive = html
         .split("Sensitive information")

@@ -76,6 +76,44 @@ fn provision_phrase(p: &Provision, any_data: &str) -> String {
     parts.join(" ")
 }
 
+/// What a sensitive label covers and why it is kept apart, in plain words:
+/// what the wizard shows beside each label before a patient includes it.
+///
+/// ```
+/// use assent_core::codes::SecurityLabel;
+/// assert!(assent_core::explain::label(SecurityLabel::Psy).contains("therapy"));
+/// ```
+pub fn label(label: crate::codes::SecurityLabel) -> &'static str {
+    use crate::codes::SecurityLabel as L;
+    match label {
+        L::Psy => {
+            "Mental health: notes from psychiatrists, psychologists and therapy sessions, \
+             and diagnoses such as depression or anxiety. Include it only if this \
+             organisation treats or supports your mental health."
+        }
+        L::Eth => {
+            "Substance use: treatment for alcohol or drug use, and test results that show it. \
+             In many countries this has stronger legal protection than other records."
+        }
+        L::Hiv => {
+            "HIV status: HIV tests, results and treatment. Include it when this organisation \
+             needs it to treat you safely, for example before surgery or prescribing."
+        }
+        L::Gdis => {
+            "Genetic information: genetic tests and what they show about you and, often, \
+             about your relatives too."
+        }
+        L::Sdv => {
+            "Sexual and domestic violence: records of assault or abuse, and the care you \
+             received for it. Someone who shares your home may work where this is seen."
+        }
+        L::Sex => {
+            "Sexual and reproductive health: contraception, pregnancy, fertility and sexual \
+             health clinic visits."
+        }
+    }
+}
+
 /// A scope in plain words: what is allowed, what sensitive data is left
 /// out, and the exceptions.
 pub fn scope(s: &Scope) -> Vec<String> {

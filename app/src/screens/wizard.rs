@@ -9,7 +9,7 @@ use crate::platform::now;
 use crate::state::use_app;
 use crate::Route;
 use assent_core::client::round;
-use assent_core::codes::{Action, Code, Purpose, ResourceType, SecurityLabel};
+use assent_core::codes::{Action, Category, Code, Purpose, ResourceType, SecurityLabel};
 use assent_core::explain;
 use assent_core::ids::OrgId;
 use assent_core::qr::{encode_grant, SignedRequest};
@@ -24,6 +24,8 @@ pub struct Draft {
     pub org: Option<(OrgId, String)>,
     /// FHIR resource types (none = all records).
     pub types: BTreeSet<ResourceType>,
+    /// Kinds of record (none = every kind).
+    pub categories: BTreeSet<Category>,
     /// Sensitive labels included (none by default).
     pub labels: BTreeSet<SecurityLabel>,
     /// Purposes of use.
@@ -40,6 +42,7 @@ impl Draft {
         Scope {
             permit: Provision {
                 resource_types: self.types.clone(),
+                categories: self.categories.clone(),
                 labels: self.labels.clone(),
                 actions: [Action::Access].into_iter().collect(),
                 purposes: self.purposes.clone(),
@@ -47,7 +50,6 @@ impl Draft {
                     start: now,
                     end: now + u64::from(self.days) * 86_400,
                 }),
-                ..Provision::default()
             },
             deny: Vec::new(),
         }
@@ -68,28 +70,38 @@ impl Draft {
 }
 
 /// One checkbox per code of a table, each ticking it in or out of the
-/// draft's set that `field` picks.
+/// draft's set that `field` picks; `help` gives a code a paragraph of its
+/// own, tied to its checkbox for screen readers.
 fn code_choices<C: Code>(
     legend: &'static str,
     prefix: &'static str,
     mut draft: Signal<Draft>,
     field: fn(&mut Draft) -> &mut BTreeSet<C>,
+    help: fn(C) -> Option<&'static str>,
 ) -> Element {
     let chosen = field(&mut draft.read().clone()).clone();
     rsx! {
         fieldset {
             legend { "{legend}" }
             for code in C::ALL.iter().copied() {
-                label { class: "check",
-                    input { r#type: "checkbox", checked: chosen.contains(&code),
-                        onchange: move |_| {
-                            let mut d = draft.write();
-                            let set = field(&mut d);
-                            if !set.remove(&code) {
-                                set.insert(code);
-                            }
-                        } }
-                    " {prefix}{code.describe()}"
+                {
+                    let help_id = format!("help-{}-{}", C::TABLE.replace(' ', "-"), code.number());
+                    let text = help(code);
+                    rsx! {
+                        label { class: "check",
+                            input { r#type: "checkbox", checked: chosen.contains(&code),
+                                aria_describedby: if text.is_some() { help_id.clone() } else { String::new() },
+                                onchange: move |_| {
+                                    let mut d = draft.write();
+                                    let set = field(&mut d);
+                                    if !set.remove(&code) {
+                                        set.insert(code);
+                                    }
+                                } }
+                            " {prefix}{code.describe()}"
+                        }
+                        if let Some(text) = text { p { id: "{help_id}", class: "hint", "{text}" } }
+                    }
                 }
             }
         }
@@ -172,17 +184,18 @@ pub fn Wizard() -> Element {
                         }, "Read the request" }
                 }
             }
-            {code_choices("2. Which records (none ticked: all records)", "", draft, |d| &mut d.types)}
-            {code_choices("3. Sensitive information (left out unless you include it)", "Include ", draft, |d| &mut d.labels)}
-            {code_choices("4. What for", "", draft, |d| &mut d.purposes)}
+            {code_choices("2. Which records (none ticked: all records)", "", draft, |d| &mut d.types, |_| None)}
+            {code_choices("3. Which kinds of record (none ticked: every kind)", "", draft, |d| &mut d.categories, |_| None)}
+            {code_choices("4. Sensitive information (left out unless you include it)", "Include ", draft, |d| &mut d.labels, |l| Some(explain::label(l)))}
+            {code_choices("5. What for", "", draft, |d| &mut d.purposes, |_| None)}
             fieldset {
-                legend { "5. For how long" }
+                legend { "6. For how long" }
                 label { r#for: "days", "Days" }
                 input { id: "days", r#type: "number", min: "1", max: "3650", value: "{d.days}",
                     oninput: move |e: FormEvent| draft.write().days = e.value().parse().unwrap_or(0) }
             }
             section { class: "review", aria_labelledby: "review-h",
-                h2 { id: "review-h", "6. Review" }
+                h2 { id: "review-h", "7. Review" }
                 p { "To: " strong { {d.org.as_ref().map_or("(nobody chosen yet)".to_string(), |o| o.1.clone())} } }
                 ul { class: "plain", for line in review { li { "{line}" } } }
             }
@@ -230,6 +243,7 @@ async fn answer_request(app: &mut crate::state::AppState, text: &str) -> Result<
     Ok(Draft {
         org: Some((grant.grantee, record.name)),
         types: permit.resource_types,
+        categories: permit.categories,
         labels: permit.labels,
         purposes: permit.purposes,
         days,
