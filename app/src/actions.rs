@@ -162,6 +162,27 @@ pub fn rotate_key(app: &mut AppState, passphrase: Option<String>) -> Result<Stri
     Ok(fingerprint)
 }
 
+/// Re-confirms the person before the recovery words are shown: the vault's
+/// passphrase must open the vault, or the OS keystore must hand the secret
+/// over again (where the system may ask them to confirm); either way the
+/// secret must be this wallet's.
+///
+/// # Errors
+/// A plain message; nothing is shown.
+pub fn reconfirm(app: &AppState, passphrase: Option<String>) -> Result<(), String> {
+    let meta = app.meta.read().clone().ok_or("there is no wallet yet")?;
+    let secret = match &meta.keeper {
+        Keeper::Keystore { .. } => OsKeystore::open()
+            .and_then(|s| s.load(&wallet_id(&meta)?))
+            .map_err(|e| e.to_string())?,
+        Keeper::Vault => open_vault(app, passphrase.ok_or("enter your vault passphrase")?)?,
+    };
+    if secret.primary_public_key().to_string() != meta.public_key {
+        return Err("the stored secret belongs to another wallet".into());
+    }
+    Ok(())
+}
+
 /// An encrypted backup of the unlocked wallet under `passphrase` (the vault
 /// format), base64.
 ///

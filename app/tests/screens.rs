@@ -486,9 +486,38 @@ fn settings_refuse_to_show_words_without_reconfirming() {
     let w = wallet();
     let first_word = w.mnemonic().words()[0].to_string();
     let html = render(Route::SettingsScreen {}, opened(w, Records::default()));
-    assert!(html.contains("Type SHOW to see your 24 words"), "{html}");
+    assert!(
+        html.contains("Your vault passphrase, to see your 24 words"),
+        "{html}"
+    );
     assert!(!html.contains(&format!(">{first_word} ")), "words hidden");
     assert!(html.contains("no trust policy is set"));
+}
+
+thread_local! {
+    static RECONFIRMED: RefCell<Vec<Result<(), String>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The words are shown only to someone who can open the vault again.
+#[test]
+fn showing_the_words_takes_the_vault_passphrase() {
+    use assent_app::actions;
+    use assent_app::platform::SecretHome;
+    render(Route::SettingsScreen {}, |app: &mut AppState| {
+        let home = SecretHome::Vault { why: "test".into() };
+        let words = MnemonicPhrase::generate(&mut OsRng);
+        actions::keep_wallet(app, words, &home, Some("a long passphrase".into())).unwrap();
+        let tries = [None, Some("not the passphrase"), Some("a long passphrase")]
+            .map(|p| actions::reconfirm(app, p.map(str::to_owned)));
+        RECONFIRMED.with(|r| *r.borrow_mut() = tries.to_vec());
+    });
+    let tries = RECONFIRMED.with(|r| r.borrow().clone());
+    assert_eq!(tries[0], Err("enter your vault passphrase".into()));
+    assert!(
+        tries[1].as_ref().unwrap_err().contains("does not open"),
+        "{tries:?}"
+    );
+    assert_eq!(tries[2], Ok(()));
 }
 
 /// What the rotation inside the harness left: its outcome, the outbox's

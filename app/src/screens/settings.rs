@@ -1,6 +1,6 @@
 //! Settings: the ledger and its trust policy (validators, quorum), the key
-//! (rotation), backup (the words after re-confirming, or an encrypted backup
-//! file).
+//! (rotation), backup (the words after re-confirming with the vault's
+//! passphrase or the keystore, or an encrypted backup file).
 
 use crate::actions;
 use crate::state::{use_app, Persist};
@@ -16,6 +16,11 @@ pub fn SettingsScreen() -> Element {
     let mut message = use_signal(|| None::<String>);
     let mut reveal = use_signal(|| false);
     let mut confirm = use_signal(String::new);
+    let mut confirm_error = use_signal(|| None::<String>);
+    let vault = matches!(
+        app.meta.read().as_ref().map(|m| &m.keeper),
+        Some(crate::model::Keeper::Vault)
+    );
     let mut backup_pass = use_signal(String::new);
     let mut backup = use_signal(|| None::<String>);
     let policy = current.policy();
@@ -35,6 +40,7 @@ pub fn SettingsScreen() -> Element {
     };
     let mut a1 = app.clone();
     let a2 = app.clone();
+    let a3 = app.clone();
     rsx! {
         h1 { "Settings" }
         form { onsubmit: move |e: FormEvent| {
@@ -78,9 +84,22 @@ pub fn SettingsScreen() -> Element {
                 p { class: "words-inline", "{w}" }
                 button { onclick: move |_| reveal.set(false), "Hide the words" }
             } else {
-                label { r#for: "reveal-confirm", "Type SHOW to see your 24 words" }
-                input { id: "reveal-confirm", value: "{confirm}", oninput: move |e: FormEvent| confirm.set(e.value()) }
-                button { disabled: confirm.read().trim() != "SHOW", onclick: move |_| { reveal.set(true); confirm.set(String::new()); }, "Show my words" }
+                if vault {
+                    label { r#for: "reveal-confirm", "Your vault passphrase, to see your 24 words" }
+                    input { id: "reveal-confirm", r#type: "password", autocomplete: "current-password", value: "{confirm}", oninput: move |e: FormEvent| confirm.set(e.value()) }
+                } else {
+                    p { "To see your 24 words, the app asks the system keystore for your secret again (your system may ask you to confirm)." }
+                }
+                button { disabled: vault && confirm.read().is_empty(),
+                    onclick: move |_| {
+                        let passphrase = vault.then(|| confirm.read().clone());
+                        match actions::reconfirm(&a3, passphrase) {
+                            Ok(()) => { reveal.set(true); confirm_error.set(None); }
+                            Err(e) => confirm_error.set(Some(e)),
+                        }
+                        confirm.set(String::new());
+                    }, "Show my words" }
+                if let Some(e) = confirm_error.read().as_ref() { p { class: "error", role: "alert", "{e}" } }
             }
             label { r#for: "backup-pass", "Passphrase for an encrypted backup file" }
             input { id: "backup-pass", r#type: "password", autocomplete: "new-password", value: "{backup_pass}", oninput: move |e: FormEvent| backup_pass.set(e.value()) }
