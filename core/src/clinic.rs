@@ -113,11 +113,16 @@ impl Verdict {
             Verdict::Valid {
                 on: Standing::Live(size),
             } => {
-                format!("valid: signed by the patient and live on the ledger (checkpoint {size})")
+                format!(
+                    "valid: the patient's consent (their signature, or their caregiver's under \
+                     their delegation) is live on the ledger (checkpoint {size})"
+                )
             }
             Verdict::Valid {
                 on: Standing::Offline,
-            } => "valid offline: signed by the patient; not checked against the ledger".into(),
+            } => "valid offline: the patient's signature (or their caregiver's under their \
+                  delegation) checks; not checked against the ledger"
+                .into(),
             Verdict::Revoked { since } => {
                 format!("revoked: the patient ended this grant (ledger entry {since})")
             }

@@ -136,36 +136,43 @@ const shot = async (name, locator) => {
 };
 const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 
-try {
-  begin('open the page');
-  await page.goto(APP_URL);
-  await page.getByRole('button', { name: 'Create a new wallet' }).click({ timeout: 30_000 });
+// Onboarding on page `p`: create a wallet, show the 24 words, type three
+// back, keep it in a vault. Returns the words.
+async function onboard(p) {
+  await p.getByRole('button', { name: 'Create a new wallet' }).click({ timeout: 30_000 });
 
   begin('write down the 24 words');
-  const words = (await page.locator('[data-testid=words] li').allTextContents()).map((w) => w.trim());
+  const words = (await p.locator('[data-testid=words] li').allTextContents()).map((w) => w.trim());
   if (words.length !== 24) fail(`expected 24 words, the page showed ${words.length}: ${words.join(' ')}`);
-  await page.getByRole('button', { name: 'I wrote them down' }).click();
+  await p.getByRole('button', { name: 'I wrote them down' }).click();
 
   begin('type three words back');
-  const labels = await page.locator('label[for^="word-"]').allTextContents();
+  const labels = await p.locator('label[for^="word-"]').allTextContents();
   if (labels.length !== 3) fail(`expected three "Word N" fields, found ${labels.length}: ${labels.join(', ')}`);
   for (const label of labels) {
     const n = Number(/^Word (\d+)$/.exec(label.trim())?.[1]);
     if (!(n >= 1 && n <= 24)) fail(`unexpected label "${label}"`);
-    await page.getByLabel(label.trim(), { exact: true }).fill(words[n - 1]);
+    await p.getByLabel(label.trim(), { exact: true }).fill(words[n - 1]);
   }
-  await page.getByRole('button', { name: 'Continue' }).click();
+  await p.getByRole('button', { name: 'Continue' }).click();
 
   begin('keep the wallet in a vault');
-  const keeper = await page.locator('[data-testid=keeper]').textContent();
+  const keeper = await p.locator('[data-testid=keeper]').textContent();
   if (!/vault/i.test(keeper)) fail(`the keep screen does not mention the vault: "${keeper}"`);
-  await page.getByLabel('Vault passphrase', { exact: true }).fill(PASSPHRASE);
-  await page.getByLabel('The same passphrase again', { exact: true }).fill(PASSPHRASE);
+  await p.getByLabel('Vault passphrase', { exact: true }).fill(PASSPHRASE);
+  await p.getByLabel('The same passphrase again', { exact: true }).fill(PASSPHRASE);
   const t0 = Date.now();
   // Argon2id runs in wasm on the page's thread: the click may block a while.
-  await page.getByRole('button', { name: 'Finish' }).click({ timeout: 90_000 });
-  await page.getByRole('heading', { name: 'Your consent', level: 1 }).waitFor({ timeout: 90_000 });
+  await p.getByRole('button', { name: 'Finish' }).click({ timeout: 90_000 });
+  await p.getByRole('heading', { name: 'Your consent', level: 1 }).waitFor({ timeout: 90_000 });
   log(`home shown ${((Date.now() - t0) / 1000).toFixed(1)} s after Finish (Argon2id in wasm)`);
+  return words;
+}
+
+try {
+  begin('open the page');
+  await page.goto(APP_URL);
+  const words = await onboard(page);
 
   begin('the secret is only in the vault');
   const stored = await page.evaluate(() => Object.fromEntries(Object.keys(localStorage).map((k) => [k, localStorage.getItem(k)])));
@@ -273,6 +280,52 @@ try {
   const revoked = await scanUntil(code, 'revoked', 20);
   log(`assent clinic scan: ${revoked.verdict} (${revoked.reason})`);
   await shot('revoked');
+
+  begin('a caregiver opens a wallet of their own (a second browser profile)');
+  const carerContext = await browser.newContext({ viewport: { width: 1100, height: 900 } });
+  const carer = await carerContext.newPage();
+  carer.on('pageerror', (e) => consoleErrors.push(`caregiver page error: ${e.message}`));
+  carer.setDefaultTimeout(20_000);
+  const carerNav = (name) => carer.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
+  await carer.goto(APP_URL);
+  await onboard(carer);
+  await carerNav('Caregiving');
+  const carerKey = (await carer.locator('[data-testid=my-key]').textContent()).trim();
+  if (!carerKey.startsWith('assent1')) fail(`the caregiver's key is "${carerKey}"`);
+
+  begin('the patient lets the caregiver act for them');
+  await nav('Caregiving');
+  await page.getByLabel('Their key (assent1…)').fill(carerKey);
+  await page.getByRole('button', { name: 'Sign the delegation' }).click();
+  const delegation = await page.locator('#delegation-code').inputValue();
+  if (!delegation) fail('no delegation code to give the caregiver');
+  await shot('delegation');
+
+  begin('the caregiver adds the delegation and acts for the patient');
+  await carer.getByLabel('Add a delegation a patient gave you').fill(delegation);
+  await carer.getByRole('button', { name: 'Add', exact: true }).click();
+  await carer.getByRole('button', { name: 'Act for this patient' }).click();
+  const banner = carer.locator('.acting', { hasText: 'Acting for patient' });
+  await banner.waitFor();
+  log(`caregiver banner: ${(await banner.innerText()).replace(/\s+/g, ' ')}`);
+
+  begin('the caregiver grants Riverside Clinic access for the patient');
+  await carerNav('New grant');
+  await carer.getByRole('heading', { name: 'New grant for the patient you act for', level: 1 }).waitFor();
+  const carerRadio = carer.getByRole('radio', { name: ORG_NAME, exact: true });
+  await carerRadio.waitFor({ timeout: 30_000 });
+  await carerRadio.check();
+  await carer.getByRole('button', { name: 'Sign and send' }).click();
+  await carer.locator('.fullscreen-qr .qr-image svg').waitFor();
+  const carerCode = await carer.locator('textarea[data-testid=qr-text]').inputValue();
+  await shot('caregiver-grant-qr', carer.locator('#content'));
+
+  begin('the clinic verifies the caregiver\'s grant (CLI)');
+  const viaCarer = await scanUntil(carerCode, 'valid', 30);
+  log(`assent clinic scan: ${viaCarer.verdict} (${viaCarer.reason})`);
+  if (viaCarer.patient_key !== scanned.patient_key) {
+    fail(`the caregiver's grant is for ${viaCarer.patient_key}, not the patient ${scanned.patient_key}`);
+  }
 
   log(`passed in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   if (consoleErrors.length) log(`browser errors (not failures):\n  ${consoleErrors.join('\n  ')}`);
