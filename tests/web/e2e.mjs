@@ -15,7 +15,8 @@ import { chromium } from 'playwright-core';
 import { PNG } from 'pngjs';
 import jsQR from 'jsqr';
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
 const env = (name) => {
@@ -33,6 +34,8 @@ const CLI_WALLET = env('CLI_WALLET');
 const SHOTS = env('SHOTS');
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 const ORG_NAME = 'Riverside Clinic';
+// axe-core, the accessibility rules engine, run inside the page.
+const AXE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const PASSPHRASE = 'correct horse battery staple';
 
 mkdirSync(SHOTS, { recursive: true });
@@ -136,10 +139,39 @@ const shot = async (name, locator) => {
 };
 const nav = (name) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 
+// Runs axe-core's WCAG 2.1 A/AA rules on page `p` and fails on any serious
+// or critical violation, naming the rule and the elements.
+async function checkA11y(p, screen) {
+  if (!(await p.evaluate(() => typeof window.axe === 'object'))) await p.addScriptTag({ content: AXE });
+  const result = await p.evaluate(() => window.axe.run(document, {
+    runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+  }));
+  const bad = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  if (bad.length) {
+    fail(`accessibility (axe) on ${screen}:\n` + bad.map((v) =>
+      `  ${v.id} (${v.impact}): ${v.help}: ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`).join('\n'));
+  }
+  const minor = result.violations.map((v) => `${v.id} (${v.impact})`);
+  log(`axe on ${screen}: ${result.passes.length} rules pass${minor.length ? `; minor: ${minor.join(', ')}` : ''}`);
+}
+
+// At 200 % text size (the root font size doubled, as a browser's text
+// zoom does) the page must still fit its width: no sideways scrolling.
+async function checkLargeText(p, screen) {
+  await p.evaluate(() => { document.documentElement.style.fontSize = '200%'; });
+  const overflow = await p.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  await shot(`${screen}-200pct`);
+  await p.evaluate(() => { document.documentElement.style.fontSize = ''; });
+  if (overflow > 1) fail(`at 200 % text the ${screen} screen is ${overflow}px wider than the window`);
+  log(`${screen} at 200 % text fits the window`);
+}
+
 // Onboarding on page `p`: create a wallet, show the 24 words, type three
 // back, keep it in a vault. Returns the words.
 async function onboard(p) {
-  await p.getByRole('button', { name: 'Create a new wallet' }).click({ timeout: 30_000 });
+  await p.getByRole('button', { name: 'Create a new wallet' }).waitFor({ timeout: 30_000 });
+  if (p === page) await checkA11y(p, 'onboarding');
+  await p.getByRole('button', { name: 'Create a new wallet' }).click();
 
   begin('write down the 24 words');
   const words = (await p.locator('[data-testid=words] li').allTextContents()).map((w) => w.trim());
@@ -192,12 +224,16 @@ try {
   await page.locator('[data-testid=checkpoint]').waitFor({ timeout: 30_000 });
   log(await page.locator('[data-testid=checkpoint]').textContent());
   await shot('home');
+  await checkA11y(page, 'home');
+  await checkLargeText(page, 'home');
 
   begin('new grant to Riverside Clinic');
   await nav('New grant');
   const radio = page.getByRole('radio', { name: ORG_NAME, exact: true });
   await radio.waitFor({ timeout: 30_000 });
   await radio.check();
+  await checkA11y(page, 'new grant');
+  await checkLargeText(page, 'wizard');
   const sign = page.getByRole('button', { name: 'Sign and send' });
   await sign.click();
   await page.locator('.fullscreen-qr .qr-image svg').waitFor();
@@ -237,6 +273,7 @@ try {
   const word = await verdict.getAttribute('data-verdict');
   if (word !== 'valid') fail(`clinic mode says "${word}": ${await page.locator('[data-testid=verdict]').innerText()}`);
   await shot('clinic-valid');
+  await checkA11y(page, 'clinic mode');
 
   begin('the clinic reads the grant with the camera (chromium\'s fake camera shows the QR)');
   await page.getByRole('button', { name: 'Scan with the camera' }).click();
@@ -268,6 +305,7 @@ try {
   }
   log(`timeline: ${(await entry.first().innerText()).replace(/\s+/g, ' ')}`);
   await shot('history');
+  await checkA11y(page, 'access history');
 
   begin('the patient revokes the grant');
   await nav('Home');
@@ -300,6 +338,10 @@ try {
   const delegation = await page.locator('#delegation-code').inputValue();
   if (!delegation) fail('no delegation code to give the caregiver');
   await shot('delegation');
+  await checkA11y(page, 'caregiving');
+  await nav('Settings');
+  await page.getByRole('heading', { name: 'Settings', level: 1 }).waitFor();
+  await checkA11y(page, 'settings');
 
   begin('the caregiver adds the delegation and acts for the patient');
   await carer.getByLabel('Add a delegation a patient gave you').fill(delegation);
