@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Type-checks assent-core for the platforms it promises beyond this machine:
-# Windows and Apple (their keystore code), Android and the web (no keystore). Linking
-# needs each platform's SDK, so this checks; it does not build.
+# Windows and Apple (their keystore code), Android and the web (no keystore);
+# and the desktop app itself for Windows (WebView2, the Windows credential
+# store), whose C parts mingw-w64 compiles here. Linking needs each platform's
+# SDK, so this checks; it does not build. The app's macOS check needs Apple's
+# clang for ring and is out of reach here (BUILD-NOTES).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 targets=(x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-ios aarch64-linux-android wasm32-unknown-unknown)
@@ -12,6 +15,7 @@ done
 for t in x86_64-pc-windows-gnu x86_64-apple-darwin aarch64-apple-ios aarch64-linux-android; do
   cargo check --quiet --locked -p assent-core --target "$t"
 done
+cargo check --quiet --locked -p assent-app --features desktop --target x86_64-pc-windows-gnu
 cargo check --quiet --locked -p assent-core --no-default-features --target wasm32-unknown-unknown
 cargo check --quiet --locked -p assent-core --no-default-features
-echo "assent-core checks for: ${targets[*]}"
+echo "assent-core checks for: ${targets[*]}; the desktop app for x86_64-pc-windows-gnu"

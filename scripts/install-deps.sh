@@ -14,10 +14,12 @@ set -euo pipefail
 # zbar-tools: an independent QR decoder to check the app's codes against.
 # postgresql: the ledger's PostgreSQL backend is tested against a real server
 #   (scripts/with-postgres.sh starts a private one on loopback).
+# gcc-mingw-w64-x86-64: the desktop app's Windows check (scripts/check-targets.sh;
+#   ring, under rustls, compiles C for the target).
 APT_PACKAGES=(build-essential pkg-config libdbus-1-dev dbus gnome-keyring
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   xvfb imagemagick tesseract-ocr fonts-dejavu-core
-  chromium zbar-tools postgresql)
+  chromium zbar-tools postgresql gcc-mingw-w64-x86-64)
 # Node.js runs the browser test; any recent one will do (Debian's or another).
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 
