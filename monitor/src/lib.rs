@@ -4,11 +4,14 @@
 //! (DESIGN §7): exact consent checks through `assent-core`'s policy engine,
 //! robust per-organisation and per-actor baselines, a seeded isolation forest,
 //! and cases explained in plain sentences. It never acts alone: it proposes,
-//! and the consortium's governance decides. It also holds the seeded
-//! consortium simulator it is measured on.
+//! and the consortium's governance decides.
 //!
-//! Built in the monitoring issue; today the crate fixes its place in the
-//! workspace and its one-way dependency on core.
+//! Built so far: [`sim`], the seeded consortium simulator the detectors are
+//! measured on (real signed transactions, with an answer key). The
+//! detectors, the monitor's transactions and its reports come next (the
+//! monitoring issue).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
+
+pub mod sim;

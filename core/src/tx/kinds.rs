@@ -148,6 +148,30 @@ pub struct ActorTag {
     pub tag: [u8; 16],
 }
 
+impl ActorTag {
+    /// The pseudonym of staff member `staff` (the organisation's own id for
+    /// them) under the organisation's secret key for `epoch` (PROTOCOL §4):
+    /// HMAC-SHA-256(key, "assent/actor/v1" ‖ staff), truncated to 16 bytes.
+    /// Only the organisation, holding the key, can name the person.
+    ///
+    /// ```
+    /// use assent_core::tx::ActorTag;
+    /// let a = ActorTag::derive(&[7; 32], 20264, "nurse-0042");
+    /// assert_eq!(a, ActorTag::derive(&[7; 32], 20264, "nurse-0042"));
+    /// assert_ne!(a.tag, ActorTag::derive(&[8; 32], 20264, "nurse-0042").tag);
+    /// ```
+    pub fn derive(key: &[u8; 32], epoch: u32, staff: &str) -> ActorTag {
+        use hmac::{Hmac, Mac};
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(key).expect("HMAC takes any key length");
+        mac.update(b"assent/actor/v1");
+        mac.update(staff.as_bytes());
+        let full = mac.finalize().into_bytes();
+        let mut tag = [0u8; 16];
+        tag.copy_from_slice(&full[..16]);
+        ActorTag { epoch, tag }
+    }
+}
+
 /// An organisation records an access it made (evidence, PROTOCOL §4).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecordAccess {

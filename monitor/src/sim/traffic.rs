@@ -1,0 +1,372 @@
+//! Normal traffic: day 0 registers the organisations (governance proposals
+//! and approvals), enrols the patients and plans their standing grants (GP,
+//! insurer, research cohort, an earlier hospital stay); then each day brings
+//! GP visits, hospital stays with care-team reads, emergency visits with
+//! overrides, insurers' claim reads and nightly system reads. Everything
+//! but the registrations is planned, and signed in time order at the end.
+
+use super::rng::Rng;
+use super::world::{Department, World};
+use super::{at, Link, Log, Planned, Signer, DAY, START};
+use assent_core::codes::{
+    AccessMode, Action, Code, EmergencyReason, OrgKind, Purpose, ResourceType,
+};
+use assent_core::ids::{GrantId, KeyCommitment, OrgId, ProposalId};
+use assent_core::scope::{Period, Provision, Scope};
+use assent_core::tx::{
+    AccessGround, ActorTag, Approve, Enroll, GovAction, Grant, Kind, Propose, RecordAccess,
+};
+use std::collections::BTreeMap;
+
+/// Who may read whom: the grants planned so far, and who is in hospital.
+#[derive(Debug, Default)]
+pub struct Care {
+    /// Grants by (patient, organisation) index, with the second they start.
+    pub grants: BTreeMap<(usize, usize), u64>,
+    /// Hospital stays: patient, hospital, department, last day.
+    pub stays: Vec<(usize, usize, Department, u32)>,
+}
+
+impl Care {
+    /// Whether patient `p` has a grant to organisation `org` by `t`.
+    pub fn granted(&self, p: usize, org: usize, t: u64) -> bool {
+        self.grants.get(&(p, org)).is_some_and(|start| *start <= t)
+    }
+}
+
+/// Day 0, first: governance registers every organisation (a proposal by a
+/// member, approved by the regulator), which gives each its id.
+pub fn register(world: &mut World, log: &mut Log) {
+    for i in 0..world.orgs.len() {
+        let t = START + 60 + i as u64 * 2;
+        let org = &world.orgs[i];
+        let propose = log.sign(
+            world,
+            Planned {
+                at: t,
+                signer: Signer::Governance(0),
+                kind: Kind::Propose(Propose {
+                    action: GovAction::RegisterOrg {
+                        kind: org.kind,
+                        keys: vec![org.key.public_key()],
+                        name: org.name.clone(),
+                        endpoints: Vec::new(),
+                    },
+                    expires: t + 7 * DAY,
+                }),
+                campaign: None,
+                link: Link::None,
+            },
+        );
+        let proposal = ProposalId(propose.id().0);
+        log.sign(
+            world,
+            Planned {
+                at: t + 1,
+                signer: Signer::Governance(2),
+                kind: Kind::Approve(Approve { proposal }),
+                campaign: None,
+                link: Link::None,
+            },
+        );
+        world.orgs[i].id = OrgId(proposal.0);
+    }
+}
+
+/// Day 0, then: every patient enrols and signs the standing grants (GP,
+/// insurer, the research cohort, one hospital after an earlier stay).
+pub fn enrol(world: &World, care: &mut Care, rng: &mut Rng) -> Vec<Planned> {
+    let mut plan = Vec::new();
+    let hospitals = world.of_kind(OrgKind::Hospital);
+    let research = world.of_kind(OrgKind::Research);
+    for p in 0..world.patients.len() {
+        let t = START + 3_600 + p as u64 * 2;
+        let patient = &world.patients[p];
+        plan.push(Planned {
+            at: t,
+            signer: Signer::Patient(p),
+            kind: Kind::Enroll(Enroll {
+                next: KeyCommitment::to(&rng.key().public_key()),
+            }),
+            campaign: None,
+            link: Link::None,
+        });
+        let mut standing = vec![(patient.gp, Purpose::Treat)];
+        if let Some(insurer) = patient.insurer {
+            standing.push((insurer, Purpose::Hpaymt));
+        }
+        if patient.cohort {
+            standing.extend(research.iter().map(|&r| (r, Purpose::Hresch)));
+        }
+        if rng.below(10) < 3 {
+            standing.push((*rng.pick(&hospitals), Purpose::Treat));
+        }
+        for (org, purpose) in standing {
+            plan.extend(grant(world, care, p, org, purpose, t + 1));
+        }
+    }
+    plan
+}
+
+/// Patient `p`'s grant to organisation `org` from `t`, for a year, unless
+/// one is planned already.
+pub fn grant(
+    world: &World,
+    care: &mut Care,
+    p: usize,
+    org: usize,
+    purpose: Purpose,
+    t: u64,
+) -> Option<Planned> {
+    if care.grants.contains_key(&(p, org)) {
+        return None;
+    }
+    care.grants.insert((p, org), t);
+    // A patient's own clinicians see what they are treated for; research
+    // sees no sensitive data.
+    let labels = if world.orgs[org].kind == OrgKind::Research {
+        Default::default()
+    } else {
+        world.patients[p].labels.iter().copied().collect()
+    };
+    let scope = Scope {
+        permit: Provision {
+            actions: [Action::Access].into_iter().collect(),
+            purposes: [purpose].into_iter().collect(),
+            labels,
+            period: Some(Period {
+                start: t,
+                end: t + 365 * DAY,
+            }),
+            ..Provision::default()
+        },
+        deny: Vec::new(),
+    };
+    Some(Planned {
+        at: t,
+        signer: Signer::Patient(p),
+        kind: Kind::Grant(Grant {
+            grantee: world.orgs[org].id,
+            scope,
+            patient: None,
+            via: None,
+            request: None,
+        }),
+        campaign: None,
+        link: Link::Defines(p, org),
+    })
+}
+
+/// What one access record says, before it is signed.
+#[derive(Debug, Clone)]
+pub struct Read {
+    /// Whose record.
+    pub patient: usize,
+    /// Which organisation.
+    pub org: usize,
+    /// On the patient's grant to it, or break-glass with a reason.
+    pub emergency: Option<EmergencyReason>,
+    /// What was read.
+    pub resources: Vec<(ResourceType, u32)>,
+    /// Why.
+    pub purpose: Purpose,
+    /// When.
+    pub at: u64,
+    /// Who (a person), or a system job.
+    pub actor: Option<ActorTag>,
+}
+
+impl Read {
+    /// The planned record; `campaign` marks misuse. Without an emergency
+    /// reason it is on the patient's grant to the organisation, which must
+    /// be planned (misuse with no grant uses [`Read::without_grant`]).
+    pub fn planned(self, world: &World, campaign: Option<u32>) -> Planned {
+        let (ground, link) = match self.emergency {
+            Some(reason) => (AccessGround::Emergency(reason), Link::None),
+            None => (
+                AccessGround::Grant(GrantId([0; 32])),
+                Link::Uses(self.patient, self.org),
+            ),
+        };
+        self.record(world, ground, link, campaign)
+    }
+
+    /// The planned record on a grant id that names no grant of this
+    /// patient to this organisation (a consent violation).
+    pub fn without_grant(self, world: &World, claimed: GrantId, campaign: Option<u32>) -> Planned {
+        self.record(world, AccessGround::Grant(claimed), Link::None, campaign)
+    }
+
+    fn record(
+        self,
+        world: &World,
+        ground: AccessGround,
+        link: Link,
+        campaign: Option<u32>,
+    ) -> Planned {
+        Planned {
+            at: self.at,
+            signer: Signer::Org(self.org),
+            kind: Kind::RecordAccess(RecordAccess {
+                org: world.orgs[self.org].id,
+                patient: world.patients[self.patient].identity(),
+                ground,
+                resources: self.resources,
+                purpose: self.purpose,
+                accessed_at: self.at,
+                // The tree size, filled in when signed.
+                basis: Some(0),
+                mode: if self.actor.is_some() {
+                    AccessMode::Person
+                } else {
+                    AccessMode::System
+                },
+                actor: self.actor,
+            }),
+            campaign,
+            link,
+        }
+    }
+}
+
+/// One to three resource types read, in ascending order, with counts.
+pub fn resources(rng: &mut Rng) -> Vec<(ResourceType, u32)> {
+    let mut types: Vec<ResourceType> = (0..rng.between(1, 3))
+        .map(|_| *rng.pick(ResourceType::ALL))
+        .collect();
+    types.sort();
+    types.dedup();
+    types.into_iter().map(|t| (t, rng.between(1, 6))).collect()
+}
+
+/// A staff member of `org` in `department` (any, if none there).
+pub fn staff_in(world: &World, org: usize, department: Department, rng: &mut Rng) -> usize {
+    let staff = &world.orgs[org].staff;
+    let there: Vec<usize> = (0..staff.len())
+        .filter(|&s| staff[s].department == department)
+        .collect();
+    if there.is_empty() {
+        rng.below(staff.len() as u32) as usize
+    } else {
+        *rng.pick(&there)
+    }
+}
+
+/// The normal traffic of day `day`.
+pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Planned> {
+    let mut plan = Vec::new();
+    let hospitals = world.of_kind(OrgKind::Hospital);
+    for p in 0..world.patients.len() {
+        let patient = &world.patients[p];
+        // A GP visit: a clinician reads the record before, during and after;
+        // the insurer reads the claim that night, as a batch.
+        if rng.one_in(10) {
+            let s = staff_in(world, patient.gp, Department::Practice, rng);
+            let staff = &world.orgs[patient.gp].staff[s];
+            if staff.leaves.is_none_or(|l| l > day) {
+                let hour = staff.shift.hour(rng);
+                for k in 0..rng.between(2, 6) {
+                    let read = Read {
+                        patient: p,
+                        org: patient.gp,
+                        emergency: None,
+                        resources: resources(rng),
+                        purpose: Purpose::Treat,
+                        at: at(day, hour, k * 7 + rng.below(7)),
+                        actor: Some(staff.actor),
+                    };
+                    plan.push(read.planned(world, None));
+                }
+                if let Some(insurer) = patient.insurer.filter(|_| rng.below(10) < 7) {
+                    let read = Read {
+                        patient: p,
+                        org: insurer,
+                        emergency: None,
+                        resources: vec![(ResourceType::ALL[0], 1)],
+                        purpose: Purpose::Hpaymt,
+                        at: at(day + 1, 2, rng.below(60)),
+                        actor: None,
+                    };
+                    plan.push(read.planned(world, None));
+                }
+            }
+        }
+        // A hospital stay: the patient grants the hospital at admission.
+        if rng.one_in(50) {
+            let h = *rng.pick(&hospitals);
+            let department = *rng.pick(&[
+                Department::Medicine,
+                Department::Surgery,
+                Department::Psychiatry,
+            ]);
+            plan.extend(grant(world, care, p, h, Purpose::Treat, at(day, 0, 1)));
+            care.stays.push((p, h, department, day + rng.between(0, 4)));
+        }
+        // An emergency: A&E reads under break-glass.
+        if rng.one_in(900) {
+            let h = *rng.pick(&hospitals);
+            let staff = &world.orgs[h].staff[staff_in(world, h, Department::Emergency, rng)];
+            let hour = staff.shift.hour(rng);
+            let reason = *rng.pick(EmergencyReason::ALL);
+            for k in 0..rng.between(1, 3) {
+                let read = Read {
+                    patient: p,
+                    org: h,
+                    emergency: Some(reason),
+                    resources: resources(rng),
+                    purpose: Purpose::Etreat,
+                    at: at(day, hour, 2 + k * 11),
+                    actor: Some(staff.actor),
+                };
+                plan.push(read.planned(world, None));
+            }
+        }
+        // The research organisation's cohort extract.
+        if patient.cohort && rng.one_in(15) {
+            for r in world.of_kind(OrgKind::Research) {
+                let read = Read {
+                    patient: p,
+                    org: r,
+                    emergency: None,
+                    resources: vec![(ResourceType::ALL[0], 1)],
+                    purpose: Purpose::Hresch,
+                    at: at(day, 1, rng.below(60)),
+                    actor: None,
+                };
+                plan.push(read.planned(world, None));
+            }
+        }
+    }
+    // Every stay in progress: the care team reads through the day, and the
+    // hospital's systems once at night.
+    care.stays.retain(|s| s.3 >= day);
+    for &(p, h, department, _) in &care.stays {
+        let team: Vec<usize> = (0..rng.between(2, 4))
+            .map(|_| staff_in(world, h, department, rng))
+            .collect();
+        for _ in 0..rng.between(10, 30) {
+            let staff = &world.orgs[h].staff[*rng.pick(&team)];
+            let read = Read {
+                patient: p,
+                org: h,
+                emergency: None,
+                resources: resources(rng),
+                purpose: Purpose::Treat,
+                at: at(day, staff.shift.hour(rng), rng.below(60)).max(at(day, 0, 2)),
+                actor: Some(staff.actor),
+            };
+            plan.push(read.planned(world, None));
+        }
+        let read = Read {
+            patient: p,
+            org: h,
+            emergency: None,
+            resources: vec![(ResourceType::ALL[0], 1)],
+            purpose: Purpose::Hoperat,
+            at: at(day, 3, rng.below(60)),
+            actor: None,
+        };
+        plan.push(read.planned(world, None));
+    }
+    plan
+}
