@@ -80,16 +80,7 @@ pub fn keep_wallet(
 /// A plain message: wrong passphrase, keystore unavailable, or a secret that
 /// does not match the wallet's public key.
 pub fn unlock(app: &mut AppState, passphrase: Option<String>) -> Result<(), String> {
-    let meta = app.meta.read().clone().ok_or("there is no wallet yet")?;
-    let secret = match &meta.keeper {
-        Keeper::Keystore { .. } => OsKeystore::open()
-            .and_then(|s| s.load(&wallet_id(&meta)?))
-            .map_err(|e| e.to_string())?,
-        Keeper::Vault => open_vault(app, passphrase.ok_or("enter your passphrase")?)?,
-    };
-    if secret.primary_public_key().to_string() != meta.public_key {
-        return Err("the stored secret belongs to another wallet".into());
-    }
+    let secret = kept_secret(app, passphrase)?;
     app.wallet.set(Some(Rc::new(secret)));
     Ok(())
 }
@@ -170,6 +161,12 @@ pub fn rotate_key(app: &mut AppState, passphrase: Option<String>) -> Result<Stri
 /// # Errors
 /// A plain message; nothing is shown.
 pub fn reconfirm(app: &AppState, passphrase: Option<String>) -> Result<(), String> {
+    kept_secret(app, passphrase).map(drop)
+}
+
+/// The wallet's secret from its keeper (`passphrase` for a vault), checked
+/// to be this wallet's.
+fn kept_secret(app: &AppState, passphrase: Option<String>) -> Result<WalletSecret, String> {
     let meta = app.meta.read().clone().ok_or("there is no wallet yet")?;
     let secret = match &meta.keeper {
         Keeper::Keystore { .. } => OsKeystore::open()
@@ -180,7 +177,7 @@ pub fn reconfirm(app: &AppState, passphrase: Option<String>) -> Result<(), Strin
     if secret.primary_public_key().to_string() != meta.public_key {
         return Err("the stored secret belongs to another wallet".into());
     }
-    Ok(())
+    Ok(secret)
 }
 
 /// An encrypted backup of the unlocked wallet under `passphrase` (the vault
@@ -513,7 +510,9 @@ pub async fn scan(mut app: AppState, text: String, mut waiting: impl FnMut(&Verd
     // Submitted just now: ask again until a quorum shows it, telling the
     // screen it waits (by the clock: each ask takes time too).
     let started = now();
-    while verdict == Verdict::Pending && now() - started < round::PENDING_WAIT.as_secs() {
+    while verdict == Verdict::Pending
+        && now().saturating_sub(started) < round::PENDING_WAIT.as_secs()
+    {
         waiting(&verdict);
         crate::platform::pause(PENDING_POLL).await;
         verdict =

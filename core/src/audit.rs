@@ -122,9 +122,11 @@ pub struct Flags {
     pub revocation_after_basis: bool,
     /// The organisation checked a view older than the trust policy's
     /// `max_view_age` (PROTOCOL §4 "stale check"): an entry of this
-    /// patient's chain beyond its basis had been on the ledger longer than
-    /// that when the access happened. Judged from the chain the wallet
-    /// holds, the entries that can change the patient's consent.
+    /// patient's chain at or beyond its basis had been on the ledger longer
+    /// than that when the access happened; or it names a basis past its own
+    /// entry, which no check can have seen. Judged from the chain the
+    /// wallet holds: a view made stale only by other patients' entries is
+    /// not seen (the wallet cannot read them).
     pub stale_check: bool,
 }
 
@@ -208,7 +210,7 @@ pub fn audit(
         .filter_map(|entry| match &entry.tx.body().kind {
             Kind::RecordAccess(a) if a.patient == *identity => {
                 let mut judged = judge(&view, entry, a);
-                judged.flags.stale_check = stale(entries, a, max_view_age);
+                judged.flags.stale_check = stale(entries, entry.leaf.index, a, max_view_age);
                 Some(judged)
             }
             _ => None,
@@ -275,10 +277,13 @@ fn judge(view: &ChainView, entry: &VerifiedEntry, access: &RecordAccess) -> Audi
 /// Whether `access` was checked against a checkpoint the ledger had moved
 /// past more than `max_view_age` before it happened: some entry of the
 /// chain at or after its basis was older than that at `accessed_at`.
-fn stale(entries: &[VerifiedEntry], access: &RecordAccess, max_view_age: u64) -> bool {
+fn stale(entries: &[VerifiedEntry], own: u64, access: &RecordAccess, max_view_age: u64) -> bool {
     let Some(basis) = access.basis else {
         return false; // offline is its own mark
     };
+    if basis > own {
+        return true;
+    }
     entries.iter().any(|e| {
         e.leaf.index >= basis && e.leaf.time.saturating_add(max_view_age) < access.accessed_at
     })

@@ -199,6 +199,9 @@ pub fn judge(
         Checked::Fork(held, offered) => judge_fork(&held, &offered, log),
         Checked::Overdue(receipt) => match log.index_of(&receipt.tx) {
             Some(index) => Finding::Included { index },
+            // The log itself ran past the deadline without it: every
+            // checkpoint made by then is a prefix of this log.
+            None if log.last_time() > receipt.deadline => Finding::BrokenPromise,
             None if now <= receipt.deadline => Finding::NotDue {
                 deadline: receipt.deadline,
             },

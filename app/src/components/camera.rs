@@ -31,15 +31,21 @@ video.srcObject = stream;
 host.replaceChildren(video);
 await video.play();
 const canvas = document.createElement('canvas');
-while ((await dioxus.recv()) === 'frame') {
-  canvas.width = video.videoWidth;
-  canvas.height = video.videoHeight;
-  canvas.getContext('2d').drawImage(video, 0, 0);
+// The app asks for a frame four times a second; two seconds of silence, or
+// the preview gone from the page, mean it stopped asking: the camera is
+// switched off either way.
+const quiet = () => new Promise((r) => setTimeout(() => r('quiet'), 2000));
+while ((await Promise.race([dioxus.recv(), quiet()])) === 'frame' && host.isConnected) {
+  // At most 800 pixels wide: enough for a QR code, light to encode.
+  const scale = Math.min(1, 800 / (video.videoWidth || 800));
+  canvas.width = Math.round(video.videoWidth * scale);
+  canvas.height = Math.round(video.videoHeight * scale);
+  canvas.getContext('2d').drawImage(video, 0, 0, canvas.width, canvas.height);
   const url = canvas.toDataURL('image/png');
   dioxus.send({ frame: url.slice(url.indexOf(',') + 1) });
 }
 stream.getTracks().forEach((t) => t.stop());
-host.replaceChildren();
+if (host.isConnected) host.replaceChildren();
 "#;
 
 /// How often a frame is taken while scanning.
@@ -78,19 +84,23 @@ fn read_frame(answer: &serde_json::Value) -> Frame {
 pub fn CameraScan(on_code: EventHandler<String>) -> Element {
     let mut scanning = use_signal(|| false);
     let mut status = use_signal(|| None::<String>);
+    // Each start is a new generation; a loop from an earlier one stops.
+    let mut generation = use_signal(|| 0u64);
     let start = move |_| {
         scanning.set(true);
+        let mine = *generation.peek() + 1;
+        generation.set(mine);
         status.set(Some(
             "Hold the patient's code in front of the camera…".into(),
         ));
         spawn(async move {
             let mut eval = document::eval(CAMERA_JS);
-            let mut waited = Duration::ZERO;
+            let started = crate::platform::now();
             let outcome = loop {
-                if !*scanning.peek() {
+                if !*scanning.peek() || *generation.peek() != mine {
                     break None;
                 }
-                if waited >= GIVE_UP_AFTER {
+                if crate::platform::now().saturating_sub(started) >= GIVE_UP_AFTER.as_secs() {
                     break Some(Err(
                         "no code was found; try again, closer and in better light".to_owned(),
                     ));
@@ -107,9 +117,11 @@ pub fn CameraScan(on_code: EventHandler<String>) -> Element {
                     Err(e) => break Some(Err(format!("the camera stopped ({e})"))),
                 }
                 pause(FRAME_EVERY).await;
-                waited += FRAME_EVERY;
             };
             let _ = eval.send("stop");
+            if *generation.peek() != mine {
+                return; // a newer scan owns the screen
+            }
             scanning.set(false);
             match outcome {
                 Some(Ok(text)) => {

@@ -264,6 +264,18 @@ fn a_check_against_a_view_older_than_max_view_age_is_marked_stale() {
     assert!(audited[2]
         .explain("Riverside Clinic")
         .contains("out-of-date view"));
+    // A basis past the record's own entry is no check at all.
+    let future = access(
+        &w,
+        clinic,
+        AccessGround::Grant(grant),
+        ResourceType::Observation,
+        Purpose::Treat,
+        Some(w.log.len() as u64 + 100),
+    );
+    w.ok(&key(30), future);
+    let audited = audit(&w.patient(), &chain(&w), directory(&w), VIEW_AGE);
+    assert!(audited.last().unwrap().flags.stale_check);
 }
 
 #[test]

@@ -29,8 +29,8 @@ pub struct Reported {
 
 /// Posts what has not been posted yet to every validator in the trust
 /// policy; what each judged for good ([`settled`]) is noted in `state` so
-/// it is posted once. A validator that fails once is skipped for the rest
-/// of the round.
+/// it is posted once. A validator that cannot be reached is skipped for the
+/// rest of the round.
 pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) -> Reported {
     let mut done = Reported::default();
     let mut down = BTreeSet::new();
@@ -50,7 +50,9 @@ pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) ->
                     done.taken.push((name.to_owned(), answer.finding));
                 }
                 Err(e) => {
-                    down.insert(name);
+                    if unreachable(&e) {
+                        down.insert(name);
+                    }
                     done.failed.push((name.to_owned(), e.to_string()));
                 }
             }
@@ -87,13 +89,22 @@ pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) ->
                     }
                 }
                 Err(e) => {
-                    down.insert(name);
+                    if unreachable(&e) {
+                        down.insert(name);
+                    }
                     done.failed.push((name.to_owned(), e.to_string()));
                 }
             }
         }
     }
     done
+}
+
+/// Whether a validator's failure means it is not answering now (a transport
+/// error, a 5xx): it is skipped for the rest of the round. A 4xx refusal of
+/// one posting says nothing about the next.
+fn unreachable(e: &super::ClientError) -> bool {
+    !matches!(e, super::ClientError::Refused { status, .. } if *status < 500)
 }
 
 /// Takes a receipt from the sequencer's answer to a forwarded transaction,

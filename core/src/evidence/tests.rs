@@ -117,44 +117,68 @@ fn an_overdue_receipt_is_judged_by_the_log_and_the_clock() {
     let (mut w, log, q) = setup();
     let included = w.log.last().unwrap().0.clone();
     let missing = w.sign(&key(10), grant_to(w.insurer, lab_scope()));
-    let receipt = |tx: &crate::tx::SignedTx, signer: u8| {
+    // Promised a minute after the log's newest leaf.
+    let deadline = log.last_time() + 60;
+    let receipt = |tx: &crate::tx::SignedTx, signer: u8, deadline: u64| {
         let r = Receipt {
             origin: ORIGIN.into(),
             tx: tx.id(),
-            received: 100,
-            deadline: 160,
+            received: deadline - 60,
+            deadline,
             index: None,
         };
         q.receipt(&r, &key(signer))
     };
-    let overdue = |tx: &crate::tx::SignedTx, signer: u8| Evidence::Overdue {
-        receipt: receipt(tx, signer),
+    let overdue = |tx: &crate::tx::SignedTx, signer: u8, deadline: u64| Evidence::Overdue {
+        receipt: receipt(tx, signer, deadline),
         tx: BASE64.encode(tx.bytes()),
     };
     assert_eq!(
-        judge(&overdue(&included, 91), keys(&q), &log, 200),
+        judge(
+            &overdue(&included, 91, deadline),
+            keys(&q),
+            &log,
+            deadline + 1
+        ),
         Ok(Finding::Included {
             index: log.index_of(&included.id()).unwrap()
         })
     );
     assert_eq!(
-        judge(&overdue(&missing, 91), keys(&q), &log, 200),
+        judge(
+            &overdue(&missing, 91, deadline),
+            keys(&q),
+            &log,
+            deadline + 1
+        ),
         Ok(Finding::BrokenPromise)
     );
     assert_eq!(
-        judge(&overdue(&missing, 91), keys(&q), &log, 160),
-        Ok(Finding::NotDue { deadline: 160 })
+        judge(&overdue(&missing, 91, deadline), keys(&q), &log, deadline),
+        Ok(Finding::NotDue { deadline })
+    );
+    // The log itself ran past an earlier deadline without it: broken,
+    // whatever the validator's clock says.
+    let passed = log.last_time() - 1;
+    assert_eq!(
+        judge(&overdue(&missing, 91, passed), keys(&q), &log, passed - 30),
+        Ok(Finding::BrokenPromise)
     );
     assert!(matches!(
-        judge(&overdue(&missing, 90), keys(&q), &log, 200),
+        judge(
+            &overdue(&missing, 90, deadline),
+            keys(&q),
+            &log,
+            deadline + 1
+        ),
         Err(EvidenceError::Receipt(_))
     ));
     let swapped = Evidence::Overdue {
-        receipt: receipt(&missing, 91),
+        receipt: receipt(&missing, 91, deadline),
         tx: BASE64.encode(included.bytes()),
     };
     assert_eq!(
-        judge(&swapped, keys(&q), &log, 200),
+        judge(&swapped, keys(&q), &log, deadline + 1),
         Err(EvidenceError::WrongTx)
     );
 }

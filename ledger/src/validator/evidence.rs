@@ -97,7 +97,12 @@ impl Validator {
         let origin = self.genesis.genesis.origin.clone();
         let checked = check(evidence, keys, &origin).map_err(|e| e.to_string())?;
         if let Checked::Overdue(receipt) = &checked {
-            if self.behind().await {
+            // Behind the sequencer and not yet past the deadline in its own
+            // log: it cannot tell a withheld transaction from its own lag.
+            // (Past the deadline, the log alone decides, however much the
+            // sequencer appends meanwhile.)
+            let absent = self.replica.index_of(&receipt.tx).is_none();
+            if absent && self.replica.last_time() <= receipt.deadline && self.behind().await {
                 return Ok(Answer {
                     finding: Finding::Ahead,
                     forwarded: None,
@@ -116,8 +121,13 @@ impl Validator {
             judge(evidence, keys, &self.replica, unix_now()).map_err(|e| e.to_string())?;
         let forwarded = match (&finding, evidence, &checked) {
             (Finding::BrokenPromise, Evidence::Overdue { tx, .. }, Checked::Overdue(receipt)) => {
-                self.judged.insert((receipt.tx, receipt.deadline));
-                Some(self.forward(tx).await)
+                let forwarded = self.forward(tx).await;
+                // Forwarded once per promise; tried again if the sequencer
+                // could not be reached.
+                if forwarded.status != 0 {
+                    self.judged.insert((receipt.tx, receipt.deadline));
+                }
+                Some(forwarded)
             }
             _ => None,
         };

@@ -4,10 +4,12 @@
 //! PROTOCOL §6).
 //!
 //! Entries are fetched through the standard tiles read path. What the
-//! validator has verified is kept durably in its own store, so a checkpoint
-//! smaller than that, or one whose root differs from the replayed log, is a
-//! rollback or a fork: the validator refuses, says why in its log, and
-//! cosigns nothing more until its operator looks (it halts). It re-cosigns
+//! validator has verified is kept durably in its own store, so a signed
+//! checkpoint whose root is not the replayed log's at its size (smaller or
+//! not) is a fork: the validator refuses, says why in its log, and cosigns
+//! nothing more until its operator looks (it halts). What proves nothing
+//! (an unsigned answer, an older checkpoint of this very log) is logged and
+//! asked again; a store that cannot keep what was verified halts too. It re-cosigns
 //! the newest checkpoint every `recosign` period even when the log has not
 //! grown, so clients can tell a live view from a stale one.
 //!
@@ -61,8 +63,9 @@ pub enum Refusal {
     /// The sequencer's signature does not verify.
     #[error("the checkpoint's sequencer signature does not verify: {0}")]
     BadCheckpoint(String),
-    /// A checkpoint smaller than what was already verified.
-    #[error("rollback: the sequencer serves size {served}, but {verified} entries were already verified")]
+    /// A checkpoint smaller than what was already verified, whose root is
+    /// not this log's at that size.
+    #[error("rollback to another history: the sequencer serves size {served} with a root this log does not have ({verified} entries verified)")]
     RolledBack {
         /// Size served.
         served: u64,
@@ -227,12 +230,11 @@ impl Validator {
         let note = self
             .get(&format!("{}/checkpoint", self.config.ledger))
             .await?;
-        let signed = match SignedCheckpoint::parse(&note)
+        // Bytes without the sequencer's signature prove nothing about it (a
+        // proxy's error page, a corrupted answer): not cosigned, asked again.
+        let signed = SignedCheckpoint::parse(&note)
             .and_then(|s| s.verify_signer(&self.genesis.sequencer).map(|_| s))
-        {
-            Ok(s) => s,
-            Err(e) => return Ok(Step::Refused(Refusal::BadCheckpoint(e.to_string()))),
-        };
+            .map_err(|e| anyhow!("the sequencer's checkpoint does not verify: {e}"))?;
         let checkpoint = signed.checkpoint().clone();
         if checkpoint.origin != self.genesis.genesis.origin {
             return Ok(Step::Refused(Refusal::BadCheckpoint(format!(
@@ -242,6 +244,14 @@ impl Validator {
         }
         let verified = self.replica.len();
         if checkpoint.size < verified {
+            // An older checkpoint of this very log (a stale cache on the
+            // way) is not a second history: asked again. Another root is.
+            if self.replica.tree().root_at(checkpoint.size).map(|h| h.0) == Ok(checkpoint.root) {
+                anyhow::bail!(
+                    "the sequencer served an older checkpoint (size {}, this log has {verified}); asking again",
+                    checkpoint.size
+                );
+            }
             return Ok(Step::Refused(Refusal::RolledBack {
                 served: checkpoint.size,
                 verified,

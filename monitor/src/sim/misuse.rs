@@ -89,7 +89,8 @@ pub fn plan(
     for kind in MisuseKind::ALL {
         for _ in 0..per_kind {
             let id = campaigns.len() as u32;
-            let first = rng.between(2, profile.days.saturating_sub(3).max(2));
+            // Room for the longest campaign (two weeks) before the run ends.
+            let first = rng.between(2, profile.days.saturating_sub(15).max(2));
             let mut ctx = Ctx {
                 world,
                 care,

@@ -322,16 +322,17 @@ impl Simulation {
             bin.extend_from_slice(e.tx.bytes());
         }
         std::fs::write(dir.join("entries.bin"), bin)?;
+        let mut indices = vec![Vec::new(); self.campaigns.len()];
+        for (n, e) in self.entries.iter().enumerate() {
+            if let Some(c) = e.campaign {
+                indices[c as usize].push(n);
+            }
+        }
         let answers: Vec<_> = self
             .campaigns
             .iter()
-            .enumerate()
-            .map(|(i, c)| {
-                let indices: Vec<usize> = (0..self.entries.len())
-                    .filter(|&n| self.entries[n].campaign == Some(i as u32))
-                    .collect();
-                serde_json::json!({ "campaign": c, "entries": indices })
-            })
+            .zip(indices)
+            .map(|(c, entries)| serde_json::json!({ "campaign": c, "entries": entries }))
             .collect();
         let answers = serde_json::to_vec_pretty(&answers).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("answers.json"), answers)?;

@@ -55,8 +55,9 @@ fn a_seed_gives_the_same_bytes_every_time() {
 }
 
 /// The answer key: every kind is injected, each campaign's entries are
-/// access records by its organisation, and the consent violations (and only
-/// they, of the grant-based misuse) are refused by the policy engine.
+/// access records by its organisation, the policy engine refuses the
+/// consent violations and nothing else, and every access it refuses is
+/// labelled (normal traffic holds no unlabelled misuse of that kind).
 #[test]
 fn the_answer_key_labels_real_misuse() {
     let sim = simulate(&Profile::tiny(), 11, Difficulty::Hard);
@@ -68,36 +69,42 @@ fn the_answer_key_labels_real_misuse() {
             state.apply(&e.tx, e.time).unwrap();
             continue;
         };
+        let emergency = match a.ground {
+            AccessGround::Emergency(r) => Some(r),
+            AccessGround::Grant(_) => None,
+        };
+        let decision = evaluate(
+            &state,
+            &Request {
+                patient: a.patient,
+                grantee: a.org,
+                access: AccessRequest {
+                    resource_type: a.resources[0].0,
+                    categories: Default::default(),
+                    labels: Default::default(),
+                    action: assent_core::codes::Action::Access,
+                    purpose: a.purpose,
+                    at: a.accessed_at,
+                },
+                emergency,
+            },
+        );
         if let Some(c) = e.campaign {
             let campaign = &sim.campaigns[c as usize];
             let org = sim.world.orgs.iter().find(|o| o.id == a.org).unwrap();
             assert_eq!(org.name, campaign.org);
             assert!(campaign.start <= a.accessed_at && a.accessed_at <= campaign.end);
-            let emergency = match a.ground {
-                AccessGround::Emergency(r) => Some(r),
-                AccessGround::Grant(_) => None,
-            };
-            let decision = evaluate(
-                &state,
-                &Request {
-                    patient: a.patient,
-                    grantee: a.org,
-                    access: AccessRequest {
-                        resource_type: a.resources[0].0,
-                        categories: Default::default(),
-                        labels: Default::default(),
-                        action: assent_core::codes::Action::Access,
-                        purpose: a.purpose,
-                        at: a.accessed_at,
-                    },
-                    emergency,
-                },
-            );
             let violation = campaign.kind == MisuseKind::ConsentViolation;
             assert_eq!(!decision.allows(), violation, "{campaign:?}: {decision:?}");
             if campaign.kind == MisuseKind::HouseholdSnooping {
                 assert!(org.kind == OrgKind::Hospital || org.kind == OrgKind::Clinic);
             }
+        } else {
+            // Normal traffic is allowed: the answer key holds every misuse.
+            assert!(
+                decision.allows(),
+                "unlabelled entry refused: {a:?}: {decision:?}"
+            );
         }
         state.apply(&e.tx, e.time).unwrap();
     }

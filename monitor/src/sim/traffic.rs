@@ -79,8 +79,11 @@ pub fn enrol(world: &World, care: &mut Care, rng: &mut Rng) -> Vec<Planned> {
     let mut plan = Vec::new();
     let hospitals = world.of_kind(OrgKind::Hospital);
     let research = world.of_kind(OrgKind::Research);
+    let count = world.patients.len() as u64;
     for p in 0..world.patients.len() {
-        let t = START + 3_600 + p as u64 * 2;
+        // Spread over day 0 whatever the number of patients, so traffic
+        // (from day 1) never comes before a patient's grants.
+        let t = START + 3_600 + p as u64 * 72_000 / count;
         let patient = &world.patients[p];
         plan.push(Planned {
             at: t,
@@ -122,6 +125,12 @@ pub fn grant(
         return None;
     }
     care.grants.insert((p, org), t);
+    // A hospital also runs its service on the record (the nightly system
+    // reads of a stay).
+    let mut purposes = vec![purpose];
+    if world.orgs[org].kind == OrgKind::Hospital && purpose == Purpose::Treat {
+        purposes.push(Purpose::Hoperat);
+    }
     // A patient's own clinicians see what they are treated for; research
     // sees no sensitive data.
     let labels = if world.orgs[org].kind == OrgKind::Research {
@@ -132,7 +141,7 @@ pub fn grant(
     let scope = Scope {
         permit: Provision {
             actions: [Action::Access].into_iter().collect(),
-            purposes: [purpose].into_iter().collect(),
+            purposes: purposes.into_iter().collect(),
             labels,
             period: Some(Period {
                 start: t,
@@ -239,17 +248,30 @@ pub fn resources(rng: &mut Rng) -> Vec<(ResourceType, u32)> {
     types.into_iter().map(|t| (t, rng.between(1, 6))).collect()
 }
 
-/// A staff member of `org` in `department` (any, if none there).
-pub fn staff_in(world: &World, org: usize, department: Department, rng: &mut Rng) -> usize {
+/// A staff member of `org` in `department` (any department if none there)
+/// who has not left by `day` and does not live in household `not_home`
+/// (nobody treats their own family in the simulated normal traffic: that
+/// is what household snooping looks like).
+pub fn staff_in(
+    world: &World,
+    org: usize,
+    department: Department,
+    day: u32,
+    not_home: Option<u32>,
+    rng: &mut Rng,
+) -> Option<usize> {
     let staff = &world.orgs[org].staff;
+    let present = |s: &usize| {
+        let st = &staff[*s];
+        st.leaves.is_none_or(|l| l > day) && (not_home.is_none() || st.household != not_home)
+    };
     let there: Vec<usize> = (0..staff.len())
         .filter(|&s| staff[s].department == department)
+        .filter(present)
         .collect();
-    if there.is_empty() {
-        rng.below(staff.len() as u32) as usize
-    } else {
-        *rng.pick(&there)
-    }
+    let any: Vec<usize> = (0..staff.len()).filter(present).collect();
+    let pool = if there.is_empty() { any } else { there };
+    (!pool.is_empty()).then(|| *rng.pick(&pool))
 }
 
 /// The normal traffic of day `day`.
@@ -261,9 +283,16 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
         // A GP visit: a clinician reads the record before, during and after;
         // the insurer reads the claim that night, as a batch.
         if rng.one_in(10) {
-            let s = staff_in(world, patient.gp, Department::Practice, rng);
-            let staff = &world.orgs[patient.gp].staff[s];
-            if staff.leaves.is_none_or(|l| l > day) {
+            let on_duty = staff_in(
+                world,
+                patient.gp,
+                Department::Practice,
+                day,
+                Some(patient.household),
+                rng,
+            );
+            if let Some(s) = on_duty {
+                let staff = &world.orgs[patient.gp].staff[s];
                 let hour = staff.shift.hour(rng);
                 for k in 0..rng.between(2, 6) {
                     let read = Read {
@@ -303,9 +332,22 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
             care.stays.push((p, h, department, day + rng.between(0, 4)));
         }
         // An emergency: A&E reads under break-glass.
-        if rng.one_in(900) {
-            let h = *rng.pick(&hospitals);
-            let staff = &world.orgs[h].staff[staff_in(world, h, Department::Emergency, rng)];
+        let emergency = rng
+            .one_in(900)
+            .then(|| *rng.pick(&hospitals))
+            .and_then(|h| {
+                staff_in(
+                    world,
+                    h,
+                    Department::Emergency,
+                    day,
+                    Some(patient.household),
+                    rng,
+                )
+                .map(|s| (h, s))
+            });
+        if let Some((h, s)) = emergency {
+            let staff = &world.orgs[h].staff[s];
             let hour = staff.shift.hour(rng);
             let reason = *rng.pick(EmergencyReason::ALL);
             for k in 0..rng.between(1, 3) {
@@ -341,9 +383,13 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
     // hospital's systems once at night.
     care.stays.retain(|s| s.3 >= day);
     for &(p, h, department, _) in &care.stays {
+        let home = Some(world.patients[p].household);
         let team: Vec<usize> = (0..rng.between(2, 4))
-            .map(|_| staff_in(world, h, department, rng))
+            .filter_map(|_| staff_in(world, h, department, day, home, rng))
             .collect();
+        if team.is_empty() {
+            continue;
+        }
         for _ in 0..rng.between(10, 30) {
             let staff = &world.orgs[h].staff[*rng.pick(&team)];
             let read = Read {
