@@ -11,14 +11,13 @@
 //! the access late, or the revocation was not yet in the checkpoint it checked
 //! against.
 
-use crate::codes::{Action, Code, OrgKind};
+use crate::codes::{Code, OrgKind};
 use crate::explain;
 use crate::history::VerifiedEntry;
 use crate::ids::{DelegationId, GrantId, IdentityId, OrgId};
-use crate::policy::{evaluate, ConsentView, Decision, Request};
-use crate::scope::AccessRequest;
+use crate::policy::{ConsentView, Decision};
 use crate::state::GrantRecord;
-use crate::tx::{AccessGround, Kind, RecordAccess, SignedTx};
+use crate::tx::{Kind, RecordAccess, SignedTx};
 use std::collections::BTreeMap;
 
 /// A record appended more than this after the access is marked late (24 h).
@@ -219,40 +218,7 @@ pub fn audit(
 }
 
 fn judge(view: &ChainView, entry: &VerifiedEntry, access: &RecordAccess) -> AuditedAccess {
-    let emergency = match access.ground {
-        AccessGround::Emergency(reason) => Some(reason),
-        AccessGround::Grant(_) => None,
-    };
-    let decisions: Vec<Decision> = access
-        .resources
-        .iter()
-        .map(|(resource_type, _)| {
-            evaluate(
-                view,
-                &Request {
-                    patient: access.patient,
-                    grantee: access.org,
-                    access: AccessRequest {
-                        resource_type: *resource_type,
-                        categories: Default::default(),
-                        labels: Default::default(),
-                        action: Action::Access,
-                        purpose: access.purpose,
-                        at: access.accessed_at,
-                    },
-                    emergency,
-                },
-            )
-        })
-        .collect();
-    // The access is covered only if every resource read is; otherwise the
-    // first refusal is the verdict.
-    let decision = decisions
-        .iter()
-        .find(|d| !d.allows())
-        .or(decisions.first())
-        .cloned()
-        .unwrap_or(Decision::Deny(crate::policy::DenyReason::NoGrant));
+    let decision = crate::policy::judge_access(view, access);
     let revocation_after_basis = match (&decision, access.basis) {
         (Decision::Deny(crate::policy::DenyReason::Revoked { grant }), Some(basis)) => view
             .revoked_at_index

@@ -7,11 +7,17 @@
 //! and the consortium's governance decides.
 //!
 //! Built so far: [`sim`], the seeded consortium simulator the detectors are
-//! measured on (real signed transactions, with an answer key). The
-//! detectors, the monitor's transactions and its reports come next (the
-//! monitoring issue).
+//! measured on (real signed transactions, with an answer key); [`rules`],
+//! the rules-only baseline (exact consent checks with core's policy engine,
+//! override bursts, unusual hours, volume against a robust baseline); and
+//! [`eval`], cases and the quality table at a privacy officer's review
+//! budget. The learned detector, the monitor's transactions and its reports
+//! come next (the monitoring issue).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod entries;
+pub mod eval;
+pub mod rules;
 pub mod sim;

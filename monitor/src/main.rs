@@ -1,7 +1,10 @@
-//! `assent-monitor`: the monitoring tool. So far `sim`, the seeded
-//! consortium simulator.
+//! `assent-monitor`: the monitoring tool. So far `sim` (the seeded
+//! consortium simulator) and `eval` (the rules-only baseline scored against
+//! a simulation's answer key).
 
 use anyhow::{bail, Context, Result};
+use assent_monitor::entries::{self, GenesisFile};
+use assent_monitor::eval;
 use assent_monitor::sim::{simulate, Difficulty, Profile};
 use clap::{Parser, Subcommand, ValueEnum};
 use std::path::PathBuf;
@@ -36,6 +39,16 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
     },
+    /// Score the detectors on a simulation (DIR as `sim` wrote it): recall
+    /// per kind of misuse at one reviewed case per 2,000 accesses, and
+    /// consent violations access by access
+    Eval {
+        /// The simulation's folder
+        dir: PathBuf,
+        /// The same figures as one JSON object
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -67,6 +80,26 @@ fn main() -> Result<()> {
             sim.write(&out)
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("{}", serde_json::to_string_pretty(&sim.summary())?);
+            Ok(())
+        }
+        Command::Eval { dir, json } => {
+            let read = |name: &str| {
+                std::fs::read(dir.join(name))
+                    .with_context(|| format!("reading {}", dir.join(name).display()))
+            };
+            let genesis: GenesisFile = serde_json::from_slice(&read("genesis.json")?)?;
+            let entries = entries::decode(&read("entries.bin")?, &genesis.origin)?;
+            let answers: Vec<eval::Answer> = serde_json::from_slice(&read("answers.json")?)?;
+            let alerts = eval::rules_alerts(&genesis, &entries)?;
+            let rules = eval::evaluate("rules", &entries, &alerts, &answers);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(&serde_json::json!({ "rules": rules }))?
+                );
+            } else {
+                print!("{}", rules.table());
+            }
             Ok(())
         }
     }

@@ -1,10 +1,14 @@
 use super::*;
 use crate::codes::AccessMode;
+use crate::codes::Action;
 use crate::codes::{EmergencyReason, Purpose, ResourceType};
 use crate::policy::DenyReason;
+use crate::policy::{evaluate, Request};
 use crate::replica::Leaf;
+use crate::scope::AccessRequest;
 use crate::scope::Period;
 use crate::testkit::{grant_to, key, lab_scope, World, DAY, T0};
+use crate::tx::AccessGround;
 use crate::tx::{Delegate, Grant, Powers, Revoke, RevokeDelegation};
 
 /// The trust policy's `max_view_age` (the demo's).

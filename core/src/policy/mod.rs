@@ -196,3 +196,42 @@ pub fn evaluate(state: &impl ConsentView, request: &Request) -> Decision {
 
 #[cfg(test)]
 mod tests;
+
+/// The decision on a recorded access (PROTOCOL §4), as the wallet's audit
+/// and the monitor both reach it: each resource type read is asked for at
+/// the access's time, on its grant or emergency reason; the access is
+/// covered only if every one is, otherwise the first refusal stands.
+pub fn judge_access(state: &impl ConsentView, access: &crate::tx::RecordAccess) -> Decision {
+    let emergency = match access.ground {
+        crate::tx::AccessGround::Emergency(reason) => Some(reason),
+        crate::tx::AccessGround::Grant(_) => None,
+    };
+    let decisions: Vec<Decision> = access
+        .resources
+        .iter()
+        .map(|(resource_type, _)| {
+            evaluate(
+                state,
+                &Request {
+                    patient: access.patient,
+                    grantee: access.org,
+                    access: AccessRequest {
+                        resource_type: *resource_type,
+                        categories: Default::default(),
+                        labels: Default::default(),
+                        action: crate::codes::Action::Access,
+                        purpose: access.purpose,
+                        at: access.accessed_at,
+                    },
+                    emergency,
+                },
+            )
+        })
+        .collect();
+    decisions
+        .iter()
+        .find(|d| !d.allows())
+        .or(decisions.first())
+        .cloned()
+        .unwrap_or(Decision::Deny(DenyReason::NoGrant))
+}

@@ -16,10 +16,10 @@ use super::{at, Difficulty, Planned, Profile, DAY};
 use assent_core::codes::{Code, EmergencyReason, OrgKind, Purpose};
 use assent_core::ids::GrantId;
 use data_encoding::HEXLOWER;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Kinds of misuse the simulator injects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MisuseKind {
     /// A staff member reads relatives' records.
@@ -57,7 +57,7 @@ impl MisuseKind {
 }
 
 /// One labelled campaign of the answer key.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Campaign {
     /// Its kind.
     pub kind: MisuseKind,

@@ -109,7 +109,7 @@ impl Profile {
 }
 
 /// How injected misuse is camouflaged.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Difficulty {
     /// Randomly placed, loud: off shift, in bulk.
@@ -307,21 +307,34 @@ impl Simulation {
         }
     }
 
-    /// Writes `entries.bin` (per entry: leaf time, u64 big-endian; length,
-    /// u32 big-endian; the COSE bytes), `answers.json` (the campaigns, each
-    /// with its entries' indices) and `summary.json` into `dir`.
+    /// The consortium's genesis: two members and the regulator, two to act.
+    pub fn genesis(&self) -> assent_core::state::Genesis {
+        use assent_core::state::{Genesis, Role};
+        let g = &self.world.governance;
+        Genesis::new(
+            ORIGIN,
+            vec![
+                (g[0].public_key(), Role::Member),
+                (g[1].public_key(), Role::Member),
+                (g[2].public_key(), Role::Regulator),
+            ],
+            2,
+        )
+    }
+
+    /// Writes `entries.bin` and `genesis.json` (see [`crate::entries`]),
+    /// `answers.json` (the campaigns, each with its entries' indices) and
+    /// `summary.json` into `dir`.
     ///
     /// # Errors
     /// When a file cannot be written.
     pub fn write(&self, dir: &std::path::Path) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        let mut bin = Vec::new();
-        for e in &self.entries {
-            bin.extend_from_slice(&e.time.to_be_bytes());
-            bin.extend_from_slice(&(e.tx.bytes().len() as u32).to_be_bytes());
-            bin.extend_from_slice(e.tx.bytes());
-        }
+        let bin = crate::entries::encode(self.entries.iter().map(|e| (e.time, e.tx.bytes())));
         std::fs::write(dir.join("entries.bin"), bin)?;
+        let genesis = crate::entries::GenesisFile::of(&self.genesis());
+        let genesis = serde_json::to_vec_pretty(&genesis).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("genesis.json"), genesis)?;
         let mut indices = vec![Vec::new(); self.campaigns.len()];
         for (n, e) in self.entries.iter().enumerate() {
             if let Some(c) = e.campaign {

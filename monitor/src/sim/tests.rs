@@ -2,28 +2,15 @@ use super::*;
 use assent_core::codes::OrgKind;
 use assent_core::policy::{evaluate, Request};
 use assent_core::scope::AccessRequest;
-use assent_core::state::{ConsentState, Genesis, Role};
+use assent_core::state::ConsentState;
 use assent_core::tx::AccessGround;
-
-fn genesis(sim: &Simulation) -> Genesis {
-    let g = &sim.world.governance;
-    Genesis::new(
-        ORIGIN,
-        vec![
-            (g[0].public_key(), Role::Member),
-            (g[1].public_key(), Role::Member),
-            (g[2].public_key(), Role::Regulator),
-        ],
-        2,
-    )
-}
 
 /// Every entry is a real transaction the ledger's own rules accept, in log
 /// order with leaf times that never go back.
 #[test]
 fn every_entry_is_accepted_by_core_in_order() {
     let sim = simulate(&Profile::tiny(), 3, Difficulty::Hard);
-    let mut state = ConsentState::new(genesis(&sim));
+    let mut state = ConsentState::new(sim.genesis());
     let mut last = 0;
     for (i, e) in sim.entries.iter().enumerate() {
         assert!(e.time >= last, "entry {i} goes back in time");
@@ -46,7 +33,13 @@ fn a_seed_gives_the_same_bytes_every_time() {
         simulate(&Profile::tiny(), seed, Difficulty::Easy)
             .write(&out)
             .unwrap();
-        ["entries.bin", "answers.json", "summary.json"].map(|f| std::fs::read(out.join(f)).unwrap())
+        [
+            "entries.bin",
+            "answers.json",
+            "summary.json",
+            "genesis.json",
+        ]
+        .map(|f| std::fs::read(out.join(f)).unwrap())
     };
     let (a, b, c) = (read(5, "a"), read(5, "b"), read(6, "c"));
     assert_eq!(a, b);
@@ -63,7 +56,7 @@ fn the_answer_key_labels_real_misuse() {
     let sim = simulate(&Profile::tiny(), 11, Difficulty::Hard);
     let kinds: std::collections::BTreeSet<_> = sim.campaigns.iter().map(|c| c.kind).collect();
     assert_eq!(kinds.len(), MisuseKind::ALL.len(), "{kinds:?}");
-    let mut state = ConsentState::new(genesis(&sim));
+    let mut state = ConsentState::new(sim.genesis());
     for e in &sim.entries {
         let Kind::RecordAccess(a) = &e.tx.body().kind else {
             state.apply(&e.tx, e.time).unwrap();

@@ -1,0 +1,270 @@
+//! Cases and their evaluation against an answer key (`assent-monitor eval`).
+//!
+//! Alerts are grouped into cases per organisation, staff pseudonym and week;
+//! cases are ranked by the sum of their alerts' weights, and a privacy
+//! officer reviews one case per 2,000 accesses. A campaign counts as caught
+//! when a reviewed case holds one of its accesses, alerted no later than a
+//! day after the campaign's last access. Consent violations are also scored
+//! access by access (precision and recall), as they are exact.
+
+use crate::entries::{GenesisFile, LedgerEntry};
+use crate::rules::{Alert, Reason, Rules};
+use crate::sim::{Campaign, MisuseKind};
+use assent_core::ids::OrgId;
+use assent_core::tx::Kind;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Accesses per reviewed case: the privacy officer's budget.
+pub const ACCESSES_PER_CASE: usize = 2_000;
+
+/// Alerts on one organisation's (and staff member's) accesses in one week.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// The organisation.
+    pub org: OrgId,
+    /// The staff pseudonym, for a person's accesses.
+    pub actor: Option<[u8; 16]>,
+    /// The week (days since the epoch / 7).
+    pub week: u64,
+    /// Its alerts, in log order.
+    pub alerts: Vec<Alert>,
+    /// The sum of their weights.
+    pub score: u32,
+}
+
+impl Case {
+    /// The case's reasons, each sentence once, in the order first seen.
+    pub fn sentences(&self) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        self.alerts
+            .iter()
+            .map(|a| a.reason.sentence())
+            .filter(|s| seen.insert(s.clone()))
+            .collect()
+    }
+}
+
+/// What makes alerts one case: organisation, staff pseudonym, week.
+type CaseKey = (OrgId, Option<[u8; 16]>, u64);
+
+/// Groups alerts into cases, ranked: highest score first, then earliest.
+pub fn cases(alerts: &[Alert]) -> Vec<Case> {
+    let mut by: BTreeMap<CaseKey, Vec<Alert>> = BTreeMap::new();
+    for a in alerts {
+        by.entry((a.org, a.actor, a.at / (7 * 86_400)))
+            .or_default()
+            .push(a.clone());
+    }
+    let mut out: Vec<Case> = by
+        .into_iter()
+        .map(|((org, actor, week), alerts)| Case {
+            score: alerts.iter().map(|a| a.reason.weight()).sum(),
+            org,
+            actor,
+            week,
+            alerts,
+        })
+        .collect();
+    out.sort_by_key(|c| (std::cmp::Reverse(c.score), c.alerts[0].at));
+    out
+}
+
+/// Runs the rules over every entry.
+pub fn rules_alerts(
+    genesis: &GenesisFile,
+    entries: &[LedgerEntry],
+) -> Result<Vec<Alert>, crate::entries::EntriesError> {
+    let mut rules = Rules::new(genesis.genesis()?);
+    Ok(entries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| rules.observe(i, e))
+        .collect())
+}
+
+/// One campaign of an answer key with its entries (`answers.json`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Answer {
+    /// The campaign.
+    pub campaign: Campaign,
+    /// Its entries' positions in the log.
+    pub entries: Vec<usize>,
+}
+
+/// Recall for one kind of misuse.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct KindScore {
+    /// Campaigns injected.
+    pub campaigns: usize,
+    /// With an alert in time on one of their accesses, reviewed or not.
+    pub alerted: usize,
+    /// Caught in a reviewed case in time.
+    pub caught: usize,
+    /// `caught / campaigns`.
+    pub recall: f64,
+}
+
+/// The quality table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Quality {
+    /// Which detector.
+    pub detector: &'static str,
+    /// Access records in the log.
+    pub accesses: usize,
+    /// Cases reviewed (one per 2,000 accesses).
+    pub budget: usize,
+    /// Cases raised.
+    pub cases: usize,
+    /// Recall per kind of misuse.
+    pub per_kind: BTreeMap<&'static str, KindScore>,
+    /// The mean of the per-kind recalls.
+    pub recall: f64,
+    /// Consent violations, access by access: precision.
+    pub consent_precision: f64,
+    /// Consent violations, access by access: recall.
+    pub consent_recall: f64,
+}
+
+/// Scores `alerts` on `entries` against `answers`.
+pub fn evaluate(
+    detector: &'static str,
+    entries: &[LedgerEntry],
+    alerts: &[Alert],
+    answers: &[Answer],
+) -> Quality {
+    let accesses = entries
+        .iter()
+        .filter(|e| matches!(e.tx.body().kind, Kind::RecordAccess(_)))
+        .count();
+    let ranked = cases(alerts);
+    let budget = (accesses / ACCESSES_PER_CASE).max(1);
+    let reviewed: Vec<&Alert> = ranked.iter().take(budget).flat_map(|c| &c.alerts).collect();
+    let mut per_kind: BTreeMap<&'static str, KindScore> = BTreeMap::new();
+    for a in answers {
+        let mine: BTreeSet<usize> = a.entries.iter().copied().collect();
+        let deadline = a.campaign.end + 86_400;
+        let in_time = |al: &Alert| mine.contains(&al.entry) && al.at <= deadline;
+        let caught = reviewed.iter().any(|al| in_time(al));
+        let alerted = alerts.iter().any(in_time);
+        let score = per_kind.entry(a.campaign.kind.name()).or_insert(KindScore {
+            campaigns: 0,
+            alerted: 0,
+            caught: 0,
+            recall: 0.0,
+        });
+        score.campaigns += 1;
+        score.alerted += usize::from(alerted);
+        score.caught += usize::from(caught);
+    }
+    for s in per_kind.values_mut() {
+        s.recall = ratio(s.caught, s.campaigns);
+    }
+    let recall = if per_kind.is_empty() {
+        0.0
+    } else {
+        per_kind.values().map(|s| s.recall).sum::<f64>() / per_kind.len() as f64
+    };
+    let truth: BTreeSet<usize> = answers
+        .iter()
+        .filter(|a| a.campaign.kind == MisuseKind::ConsentViolation)
+        .flat_map(|a| a.entries.iter().copied())
+        .collect();
+    let flagged: BTreeSet<usize> = alerts
+        .iter()
+        .filter(|a| matches!(a.reason, Reason::NoConsent(_)))
+        .map(|a| a.entry)
+        .collect();
+    let hits = flagged.intersection(&truth).count();
+    Quality {
+        detector,
+        accesses,
+        budget,
+        cases: ranked.len(),
+        per_kind,
+        recall,
+        consent_precision: ratio(hits, flagged.len()),
+        consent_recall: ratio(hits, truth.len()),
+    }
+}
+
+fn ratio(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        0.0
+    } else {
+        a as f64 / b as f64
+    }
+}
+
+impl Quality {
+    /// The table, for people.
+    pub fn table(&self) -> String {
+        let mut out = format!(
+            "{}: {} accesses, {} cases raised, {} reviewed (one per {ACCESSES_PER_CASE} accesses)\n",
+            self.detector, self.accesses, self.cases, self.budget
+        );
+        out.push_str(&format!(
+            "{:<22} {:>9} {:>8} {:>7} {:>7}\n",
+            "misuse", "campaigns", "alerted", "caught", "recall"
+        ));
+        for (kind, s) in &self.per_kind {
+            out.push_str(&format!(
+                "{kind:<22} {:>9} {:>8} {:>7} {:>7.2}\n",
+                s.campaigns, s.alerted, s.caught, s.recall
+            ));
+        }
+        out.push_str(&format!(
+            "{:<22} {:>34.2}\n",
+            "mean over kinds", self.recall
+        ));
+        out.push_str(&format!(
+            "consent violations, per access: precision {:.2}, recall {:.2}\n",
+            self.consent_precision, self.consent_recall
+        ));
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sim::{simulate, Difficulty, Profile};
+
+    /// Through the files, as `assent-monitor eval` reads them: consent
+    /// violations are exact (precision and recall 1), and in the loud (easy)
+    /// setting the rules alert on the override abuse, the volume burst and
+    /// the consent violations in time. (A profile this small has a review
+    /// budget of one case, so recall at the budget is measured on S.)
+    #[test]
+    fn the_rules_find_every_consent_violation_exactly() {
+        let dir = std::env::temp_dir().join(format!("assent-eval-{}", std::process::id()));
+        let sim = simulate(&Profile::tiny(), 21, Difficulty::Easy);
+        sim.write(&dir).unwrap();
+        let genesis: GenesisFile =
+            serde_json::from_slice(&std::fs::read(dir.join("genesis.json")).unwrap()).unwrap();
+        let entries = crate::entries::decode(
+            &std::fs::read(dir.join("entries.bin")).unwrap(),
+            &genesis.origin,
+        )
+        .unwrap();
+        let answers: Vec<Answer> =
+            serde_json::from_slice(&std::fs::read(dir.join("answers.json")).unwrap()).unwrap();
+        let alerts = rules_alerts(&genesis, &entries).unwrap();
+        let q = evaluate("rules", &entries, &alerts, &answers);
+        assert_eq!(
+            (q.consent_precision, q.consent_recall),
+            (1.0, 1.0),
+            "{}",
+            q.table()
+        );
+        assert_eq!(q.per_kind.len(), MisuseKind::ALL.len());
+        for kind in [
+            "emergency_abuse",
+            "volume_exfiltration",
+            "consent_violation",
+        ] {
+            assert_eq!(q.per_kind[kind].alerted, 1, "{kind}\n{}", q.table());
+        }
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
