@@ -132,8 +132,9 @@ impl Rules {
         }
     }
 
-    /// Takes entry `index` and returns its alerts. Entries the ledger's own
-    /// rules refuse are skipped (the ledger never appended them).
+    /// Takes entry `index` and returns its alerts, then applies the entry to
+    /// the consent state (one the ledger's rules refuse, which a ledger
+    /// never appends, changes nothing there).
     pub fn observe(&mut self, index: usize, entry: &LedgerEntry) -> Vec<Alert> {
         let mut alerts = Vec::new();
         if let Kind::RecordAccess(access) = &entry.tx.body().kind {
