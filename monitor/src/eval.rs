@@ -124,6 +124,12 @@ pub struct Quality {
     pub consent_precision: f64,
     /// Consent violations, access by access: recall.
     pub consent_recall: f64,
+    /// Every access scored by the weights of its alerts (0: none), against
+    /// "in a campaign": the area under the ROC curve (ties count half).
+    pub roc_auc: f64,
+    /// The same, as average precision (the area under the
+    /// precision–recall curve, ties taken together).
+    pub pr_auc: f64,
 }
 
 /// Scores `alerts` on `entries` against `answers`.
@@ -176,6 +182,21 @@ pub fn evaluate(
         .map(|a| a.entry)
         .collect();
     let hits = flagged.intersection(&truth).count();
+    let misuse: BTreeSet<usize> = answers
+        .iter()
+        .flat_map(|a| a.entries.iter().copied())
+        .collect();
+    let mut score_of: BTreeMap<usize, u64> = BTreeMap::new();
+    for a in alerts {
+        *score_of.entry(a.entry).or_default() += u64::from(a.reason.weight());
+    }
+    let scored: Vec<(u64, bool)> = entries
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| matches!(e.tx.body().kind, Kind::RecordAccess(_)))
+        .map(|(i, _)| (score_of.get(&i).copied().unwrap_or(0), misuse.contains(&i)))
+        .collect();
+    let (roc_auc, pr_auc) = areas(&scored);
     Quality {
         detector,
         accesses,
@@ -185,7 +206,42 @@ pub fn evaluate(
         recall,
         consent_precision: ratio(hits, flagged.len()),
         consent_recall: ratio(hits, truth.len()),
+        roc_auc,
+        pr_auc,
     }
+}
+
+/// ROC-AUC and average precision of `(score, positive)` pairs, with equal
+/// scores taken as one group (half credit for ROC ties; one precision step
+/// per group). Both 0 without positives or negatives.
+pub fn areas(scored: &[(u64, bool)]) -> (f64, f64) {
+    let mut groups: BTreeMap<u64, (u64, u64)> = BTreeMap::new();
+    for &(score, positive) in scored {
+        let g = groups.entry(score).or_default();
+        if positive {
+            g.0 += 1;
+        } else {
+            g.1 += 1;
+        }
+    }
+    let (pos, neg): (u64, u64) = groups.values().fold((0, 0), |a, g| (a.0 + g.0, a.1 + g.1));
+    if pos == 0 || neg == 0 {
+        return (0.0, 0.0);
+    }
+    // ROC: for each positive, the negatives scored below it (ties: half).
+    let (mut below, mut wins) = (0u64, 0f64);
+    for &(p, n) in groups.values() {
+        wins += p as f64 * (below as f64 + n as f64 / 2.0);
+        below += n;
+    }
+    // Average precision, from the highest score down.
+    let (mut tp, mut seen, mut ap) = (0u64, 0u64, 0f64);
+    for &(p, n) in groups.values().rev() {
+        tp += p;
+        seen += p + n;
+        ap += (p as f64 / pos as f64) * (tp as f64 / seen as f64);
+    }
+    (wins / (pos as f64 * neg as f64), ap)
 }
 
 fn ratio(a: usize, b: usize) -> f64 {
@@ -221,6 +277,10 @@ impl Quality {
             "consent violations, per access: precision {:.2}, recall {:.2}\n",
             self.consent_precision, self.consent_recall
         ));
+        out.push_str(&format!(
+            "every access, scored: ROC-AUC {:.3}, PR-AUC {:.3}\n",
+            self.roc_auc, self.pr_auc
+        ));
         out
     }
 }
@@ -229,6 +289,18 @@ impl Quality {
 mod tests {
     use super::*;
     use crate::sim::{simulate, Difficulty, Profile};
+
+    #[test]
+    fn areas_rank_and_count_ties_as_half() {
+        // Perfect, reversed, and all tied.
+        let perfect = [(9, true), (8, true), (1, false), (0, false)];
+        assert_eq!(areas(&perfect), (1.0, 1.0));
+        let reversed = [(0, true), (9, false)];
+        assert_eq!(areas(&reversed).0, 0.0);
+        let tied = [(5, true), (5, false), (5, false), (5, true)];
+        assert_eq!(areas(&tied), (0.5, 0.5));
+        assert_eq!(areas(&[(1, true)]), (0.0, 0.0));
+    }
 
     /// Through the files, as `assent-monitor eval` reads them: consent
     /// violations are exact (precision and recall 1), and in the loud (easy)
