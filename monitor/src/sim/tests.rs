@@ -102,3 +102,17 @@ fn the_answer_key_labels_real_misuse() {
         state.apply(&e.tx, e.time).unwrap();
     }
 }
+
+/// A golden digest: profile tiny, seed 1, hard gives these exact bytes on
+/// every machine and build (PROTOCOL §9). A change to the simulator that
+/// alters them updates this digest in the same commit, on purpose.
+#[test]
+fn tiny_seed_one_matches_its_golden_digest() {
+    use sha2::Digest;
+    let sim = simulate(&Profile::tiny(), 1, Difficulty::Hard);
+    let bin = crate::entries::encode(sim.entries.iter().map(|e| (e.time, e.tx.bytes())));
+    let digest = data_encoding::HEXLOWER.encode(&sha2::Sha256::digest(&bin));
+    assert_eq!(digest, GOLDEN, "{} entries", sim.entries.len());
+}
+
+const GOLDEN: &str = "54a009444bddebaad5d6abe8da6cc8a84f9c49ceb9b7b5c21e77512675b7520b";
