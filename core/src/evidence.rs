@@ -195,8 +195,18 @@ pub fn judge(
     log: &Replica,
     now: u64,
 ) -> Result<Finding, EvidenceError> {
-    Ok(match check(evidence, keys, log.origin())? {
-        Checked::Fork(held, offered) => judge_fork(&held, &offered, log),
+    Ok(judge_checked(
+        &check(evidence, keys, log.origin())?,
+        log,
+        now,
+    ))
+}
+
+/// [`judge`] for evidence already [`check`]ed (a validator checks once, at
+/// the door and for its own bookkeeping).
+pub fn judge_checked(checked: &Checked, log: &Replica, now: u64) -> Finding {
+    match checked {
+        Checked::Fork(held, offered) => judge_fork(held, offered, log),
         Checked::Overdue(receipt) => match log.index_of(&receipt.tx) {
             Some(index) => Finding::Included { index },
             // The log itself ran past the deadline without it: every
@@ -207,7 +217,7 @@ pub fn judge(
             },
             None => Finding::BrokenPromise,
         },
-    })
+    }
 }
 
 /// Evidence whose signatures, origin and encoding checked.

@@ -228,38 +228,31 @@ fn a_check_against_a_view_older_than_max_view_age_is_marked_stale() {
     let mut w = World::new();
     let clinic = w.clinic;
     let grant = GrantId(w.ok(&key(10), grant_to(clinic, lab_scope())).id().0);
-    // The clinic checks at the tree as it is now.
-    let basis = w.log.len() as u64;
-    let checked = |w: &World| {
+    // The clinic's lab reads under its grant, checked at `basis`.
+    let read_at = |w: &World, basis: Option<u64>| {
         access(
             w,
             clinic,
             AccessGround::Grant(grant),
             ResourceType::Observation,
             Purpose::Treat,
-            Some(basis),
+            basis,
         )
     };
-    w.ok(&key(30), checked(&w));
+    // The clinic checks at the tree as it is now.
+    let basis = Some(w.log.len() as u64);
+    w.ok(&key(30), read_at(&w, basis));
     // The patient's chain moves on (a second grant) ...
     w.now += 60;
     w.ok(&key(10), grant_to(w.insurer, lab_scope()));
     // ... and within max_view_age the same basis is still fresh enough;
     w.now += VIEW_AGE - 60;
-    w.ok(&key(30), checked(&w));
+    w.ok(&key(30), read_at(&w, basis));
     // past it, the clinic checked an out-of-date view.
     w.now += 120;
-    w.ok(&key(30), checked(&w));
+    w.ok(&key(30), read_at(&w, basis));
     // An offline check is marked offline, not stale.
-    let offline = access(
-        &w,
-        clinic,
-        AccessGround::Grant(grant),
-        ResourceType::Observation,
-        Purpose::Treat,
-        None,
-    );
-    w.ok(&key(30), offline);
+    w.ok(&key(30), read_at(&w, None));
     let audited = audit(&w.patient(), &chain(&w), directory(&w), VIEW_AGE);
     let stale: Vec<bool> = audited.iter().map(|a| a.flags.stale_check).collect();
     assert_eq!(stale, [false, false, true, false]);
@@ -269,14 +262,7 @@ fn a_check_against_a_view_older_than_max_view_age_is_marked_stale() {
         .explain("Riverside Clinic")
         .contains("out-of-date view"));
     // A basis past the record's own entry is no check at all.
-    let future = access(
-        &w,
-        clinic,
-        AccessGround::Grant(grant),
-        ResourceType::Observation,
-        Purpose::Treat,
-        Some(w.log.len() as u64 + 100),
-    );
+    let future = read_at(&w, Some(w.log.len() as u64 + 100));
     w.ok(&key(30), future);
     let audited = audit(&w.patient(), &chain(&w), directory(&w), VIEW_AGE);
     assert!(audited.last().unwrap().flags.stale_check);

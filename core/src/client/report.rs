@@ -32,29 +32,19 @@ pub struct Reported {
 /// it is posted once. A validator that cannot be reached is skipped for the
 /// rest of the round.
 pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) -> Reported {
-    let mut done = Reported::default();
-    let mut down = BTreeSet::new();
+    let mut desk = Desk::default();
     let validators = client.policy().validators.clone();
     let forks = state.memory.evidence().to_vec();
     for (i, fork) in forks.iter().enumerate() {
         for v in &validators {
-            let name = v.vkey.name();
-            if fork.reported_to.iter().any(|n| n == name) || down.contains(name) {
+            let Some(answer) = desk
+                .post(client, v, &fork.reported_to, &Evidence::from(fork))
+                .await
+            else {
                 continue;
-            }
-            match client.post_evidence(&v.url, &Evidence::from(fork)).await {
-                Ok(answer) => {
-                    if settled(&answer.finding) {
-                        state.memory.reported(i, name);
-                    }
-                    done.taken.push((name.to_owned(), answer.finding));
-                }
-                Err(e) => {
-                    if unreachable(&e) {
-                        down.insert(name);
-                    }
-                    done.failed.push((name.to_owned(), e.to_string()));
-                }
+            };
+            if settled(&answer.finding) {
+                state.memory.reported(i, v.vkey.name());
             }
         }
     }
@@ -73,31 +63,56 @@ pub async fn report(client: &LedgerClient, state: &mut LedgerState, now: u64) ->
             tx: item.tx.clone(),
         };
         for v in &validators {
-            let name = v.vkey.name();
-            if item.reported_to.iter().any(|n| n == name) || down.contains(name) {
+            let Some(answer) = desk.post(client, v, &item.reported_to, &evidence).await else {
                 continue;
+            };
+            if settled(&answer.finding) {
+                state.outbox.reported(&item.id, v.vkey.name());
             }
-            match client.post_evidence(&v.url, &evidence).await {
-                Ok(answer) => {
-                    if settled(&answer.finding) {
-                        state.outbox.reported(&item.id, name);
-                    }
-                    done.taken.push((name.to_owned(), answer.finding));
-                    if renewed(client, state, &item.id, &answer) {
-                        done.renewed.push(item.id);
-                        break;
-                    }
-                }
-                Err(e) => {
-                    if unreachable(&e) {
-                        down.insert(name);
-                    }
-                    done.failed.push((name.to_owned(), e.to_string()));
-                }
+            if renewed(client, state, &item.id, &answer) {
+                desk.done.renewed.push(item.id);
+                break;
             }
         }
     }
-    done
+    desk.done
+}
+
+/// One round's postings: what was done, and which validators are down.
+#[derive(Default)]
+struct Desk {
+    done: Reported,
+    down: BTreeSet<String>,
+}
+
+impl Desk {
+    /// Posts `evidence` to validator `v` unless it took it already
+    /// (`reported_to`) or is down this round; notes the answer or failure.
+    async fn post(
+        &mut self,
+        client: &LedgerClient,
+        v: &crate::trust::ValidatorEntry,
+        reported_to: &[String],
+        evidence: &Evidence,
+    ) -> Option<Answer> {
+        let name = v.vkey.name();
+        if reported_to.iter().any(|n| n == name) || self.down.contains(name) {
+            return None;
+        }
+        match client.post_evidence(&v.url, evidence).await {
+            Ok(answer) => {
+                self.done.taken.push((name.to_owned(), answer.finding));
+                Some(answer)
+            }
+            Err(e) => {
+                if unreachable(&e) {
+                    self.down.insert(name.to_owned());
+                }
+                self.done.failed.push((name.to_owned(), e.to_string()));
+                None
+            }
+        }
+    }
 }
 
 /// Whether a validator's failure means it is not answering now (a transport

@@ -8,7 +8,7 @@
 use super::{Refusal, Validator};
 use crate::api::ApiError;
 use crate::node::unix_now;
-use assent_core::evidence::{check, judge, Answer, Checked, Evidence, Finding, Forwarded};
+use assent_core::evidence::{check, judge_checked, Answer, Checked, Evidence, Finding, Forwarded};
 use assent_core::ids::TxId;
 use assent_core::note::{SignedCheckpoint, Vkey};
 use axum::http::StatusCode;
@@ -108,17 +108,14 @@ impl Validator {
                     forwarded: None,
                 });
             }
-            if self.judged.contains(&(receipt.tx, receipt.deadline))
-                && self.replica.index_of(&receipt.tx).is_none()
-            {
+            if absent && self.judged.contains(&(receipt.tx, receipt.deadline)) {
                 return Ok(Answer {
                     finding: Finding::BrokenPromise,
                     forwarded: None,
                 });
             }
         }
-        let finding =
-            judge(evidence, keys, &self.replica, unix_now()).map_err(|e| e.to_string())?;
+        let finding = judge_checked(&checked, &self.replica, unix_now());
         let forwarded = match (&finding, evidence, &checked) {
             (Finding::BrokenPromise, Evidence::Overdue { tx, .. }, Checked::Overdue(receipt)) => {
                 let forwarded = self.forward(tx).await;

@@ -186,6 +186,20 @@ pub struct Read {
 }
 
 impl Read {
+    /// A system job's read of one record of patient `p` by `org` at `at`
+    /// (a claim batch, a cohort extract, a nightly run).
+    pub fn system(p: usize, org: usize, purpose: Purpose, at: u64) -> Read {
+        Read {
+            patient: p,
+            org,
+            emergency: None,
+            resources: vec![(ResourceType::ALL[0], 1)],
+            purpose,
+            at,
+            actor: None,
+        }
+    }
+
     /// The planned record; `campaign` marks misuse. Without an emergency
     /// reason it is on the patient's grant to the organisation, which must
     /// be planned (misuse with no grant uses [`Read::without_grant`]).
@@ -307,16 +321,10 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
                     plan.push(read.planned(world, None));
                 }
                 if let Some(insurer) = patient.insurer.filter(|_| rng.below(10) < 7) {
-                    let read = Read {
-                        patient: p,
-                        org: insurer,
-                        emergency: None,
-                        resources: vec![(ResourceType::ALL[0], 1)],
-                        purpose: Purpose::Hpaymt,
-                        at: at(day + 1, 2, rng.below(60)),
-                        actor: None,
-                    };
-                    plan.push(read.planned(world, None));
+                    plan.push(
+                        Read::system(p, insurer, Purpose::Hpaymt, at(day + 1, 2, rng.below(60)))
+                            .planned(world, None),
+                    );
                 }
             }
         }
@@ -366,16 +374,10 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
         // The research organisation's cohort extract.
         if patient.cohort && rng.one_in(15) {
             for r in world.of_kind(OrgKind::Research) {
-                let read = Read {
-                    patient: p,
-                    org: r,
-                    emergency: None,
-                    resources: vec![(ResourceType::ALL[0], 1)],
-                    purpose: Purpose::Hresch,
-                    at: at(day, 1, rng.below(60)),
-                    actor: None,
-                };
-                plan.push(read.planned(world, None));
+                plan.push(
+                    Read::system(p, r, Purpose::Hresch, at(day, 1, rng.below(60)))
+                        .planned(world, None),
+                );
             }
         }
     }
@@ -403,16 +405,9 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
             };
             plan.push(read.planned(world, None));
         }
-        let read = Read {
-            patient: p,
-            org: h,
-            emergency: None,
-            resources: vec![(ResourceType::ALL[0], 1)],
-            purpose: Purpose::Hoperat,
-            at: at(day, 3, rng.below(60)),
-            actor: None,
-        };
-        plan.push(read.planned(world, None));
+        plan.push(
+            Read::system(p, h, Purpose::Hoperat, at(day, 3, rng.below(60))).planned(world, None),
+        );
     }
     plan
 }
