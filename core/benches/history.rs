@@ -67,6 +67,7 @@ fn history() -> (Replica, ServedHistory, IdentityId, OrgId) {
                 keys: vec![clinic_key.public_key()],
                 name: "Riverside Clinic".into(),
                 endpoints: vec![],
+                member: None,
             },
             expires: T0 + 86_400,
         }),

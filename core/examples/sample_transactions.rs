@@ -124,6 +124,7 @@ fn main() -> std::io::Result<()> {
                     keys: vec![key(7).public_key()],
                     name: "St Example Hospital".into(),
                     endpoints: vec![],
+                    member: None,
                 },
                 expires: t0 + 86_400,
             }),

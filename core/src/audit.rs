@@ -11,10 +11,10 @@
 //! the access late, or the revocation was not yet in the checkpoint it checked
 //! against.
 
-use crate::codes::{Code, OrgKind};
+use crate::codes::{Code, OrgKind, Purpose};
 use crate::explain;
 use crate::history::VerifiedEntry;
-use crate::ids::{DelegationId, GrantId, IdentityId, OrgId};
+use crate::ids::{DelegationId, GrantId, IdentityId, OrgId, ProposalId};
 use crate::policy::{ConsentView, Decision};
 use crate::state::GrantRecord;
 use crate::tx::{Kind, RecordAccess, SignedTx};
@@ -38,6 +38,12 @@ impl ConsentView for ChainView {
 
     fn grants(&self) -> impl Iterator<Item = (&GrantId, &GrantRecord)> {
         self.grants.iter()
+    }
+
+    /// Suspensions concern an organisation, not a patient, so they are not
+    /// on the patient's chain; the wallet's verdict is the consent one.
+    fn suspension(&self, _: &OrgId, _: Purpose, _: u64) -> Option<ProposalId> {
+        None
     }
 }
 
@@ -147,7 +153,7 @@ pub struct AuditedAccess {
 impl AuditedAccess {
     /// A short verdict word for lists and JSON: `covered`, `emergency`,
     /// `after_revocation`, `outside_period`, `outside_scope`, `no_grant`,
-    /// `unknown_org`, `emergency_not_allowed`.
+    /// `unknown_org`, `emergency_not_allowed`, `suspended`.
     pub fn verdict(&self) -> &'static str {
         use crate::policy::DenyReason as D;
         match &self.decision {
@@ -159,6 +165,7 @@ impl AuditedAccess {
             Decision::Deny(D::NoGrant) => "no_grant",
             Decision::Deny(D::UnknownOrg) => "unknown_org",
             Decision::Deny(D::EmergencyNotAllowed) => "emergency_not_allowed",
+            Decision::Deny(D::Suspended { .. }) => "suspended",
         }
     }
 

@@ -214,14 +214,49 @@ pub fn transaction(tx: &SignedTx) -> Vec<String> {
                 }
             });
         }
-        Kind::Propose(p) => match &p.action {
-            GovAction::RegisterOrg { kind, name, .. } => lines.push(format!(
-                "Proposes to register {name:?} as a {}, open until {}.",
-                kind.describe(),
-                date(p.expires)
-            )),
-        },
+        Kind::Propose(p) => {
+            lines.push(match &p.action {
+                GovAction::RegisterOrg { kind, name, .. } => {
+                    format!("Proposes to register {name:?} as a {}.", kind.describe())
+                }
+                GovAction::RegisterMonitor { key, operator } => format!(
+                    "Proposes a monitor with key {}, run by organisation {operator}.",
+                    key.fingerprint()
+                ),
+                GovAction::SuspendOrg(s) => format!(
+                    "Proposes to suspend organisation {}'s access for {} for {} hours (never emergency care).",
+                    s.org,
+                    list(&s.purposes.iter().copied().collect()),
+                    s.hours
+                ),
+                GovAction::ReinstateOrg { suspension } => {
+                    format!("Proposes to end the suspension of proposal {suspension}.")
+                }
+            });
+            lines.push(format!("Open until {}.", date(p.expires)));
+        }
         Kind::Approve(a) => lines.push(format!("Approves proposal {}.", a.proposal)),
+        Kind::RegisterModel(r) => lines.push(format!(
+            "Registers a detection model ({}, trained on entries {} to {}).",
+            r.code_version, r.window.0, r.window.1
+        )),
+        Kind::ActivateModel(a) => {
+            lines.push(format!("Makes model {} the one its alerts use.", a.model))
+        }
+        Kind::MonitoringAlert(a) => {
+            lines.push(format!(
+                "Flags {} access(es) by organisation {} for review.",
+                a.accesses.len(),
+                a.org
+            ));
+            let reasons: Vec<&str> = a.reasons.iter().map(|r| r.describe()).collect();
+            lines.push(format!("Why: {}.", reasons.join("; ")));
+        }
+        Kind::DisputeAccess(d) => lines.push(format!(
+            "The patient disputes access {}: {}.",
+            d.access,
+            d.reason.describe()
+        )),
     }
     lines
 }

@@ -88,6 +88,25 @@ hash_id!(
     ProposalId, "proposal id"
 );
 hash_id!(
+    /// A monitor: the id of the `Propose` transaction that registered it.
+    MonitorId, "monitor id"
+);
+hash_id!(
+    /// A detection model: the id of its `RegisterModel` transaction.
+    ModelId, "model id"
+);
+hash_id!(
+    /// A monitoring case (alerts grouped per organisation or staff member
+    /// and week), named by the monitor.
+    CaseId, "case id"
+);
+hash_id!(
+    /// SHA-256 of canonical bytes kept off the ledger (a model's parameters,
+    /// an evaluation report, an alert's features, a suspension's evidence):
+    /// the ledger commits to them without carrying them.
+    ContentHash, "content hash"
+);
+hash_id!(
     /// A pre-rotation commitment: SHA-256 of the next public key.
     KeyCommitment, "key commitment"
 );

@@ -134,6 +134,7 @@ impl World {
                     keys: vec![key(n).public_key()],
                     name: name.into(),
                     endpoints: vec![],
+                    member: None,
                 },
                 expires: self.now + 7 * DAY,
             }),

@@ -74,6 +74,7 @@ impl Bench {
                     keys: vec![key(u32::MAX - 1).public_key()],
                     name: "Bench Clinic".into(),
                     endpoints: vec![],
+                    member: None,
                 },
                 expires: T + 86_400,
             }),

@@ -132,6 +132,7 @@ pub async fn register_orgs(node: &Node, data: &Path) -> Result<Vec<(OrgId, Strin
                     keys: vec![org_key.public_key()],
                     name: name.into(),
                     endpoints: vec![],
+                    member: None,
                 },
                 expires: unix_now() + 7 * 86_400,
             }),

@@ -30,6 +30,7 @@ fn register(
                 keys: vec![key.public_key()],
                 name: name.into(),
                 endpoints: vec![],
+                member: None,
             },
             expires: now() + 86_400,
         }),

@@ -292,6 +292,7 @@ impl World {
                     keys: vec![key.public_key()],
                     name: name.into(),
                     endpoints: vec![],
+                    member: None,
                 },
                 expires: now() + 86_400,
             }),

@@ -9,7 +9,8 @@ mod macros;
 pub mod v1;
 
 pub use v1::{
-    AccessMode, Action, Category, EmergencyReason, OrgKind, Purpose, ResourceType, SecurityLabel,
+    AccessMode, Action, AlertReason, Category, DisputeReason, EmergencyReason, OrgKind, Purpose,
+    ResourceType, SecurityLabel,
 };
 
 /// A code number that the tables do not know.

@@ -173,6 +173,48 @@ code_table! {
     }
 }
 
+code_table! {
+    /// Why the monitor flagged an access (DESIGN §7). The words are the
+    /// patient's: no staff identity, score or model detail.
+    AlertReason, "alert reason" {
+        /// The patient's consent did not cover the access.
+        NoConsent = 1, "no-consent", "your consent did not cover this access";
+        /// Emergency access used far more often than usual.
+        OverrideBurst = 2, "override-burst", "emergency access was used far more often than usual";
+        /// At an hour the staff member almost never works.
+        UnusualHour = 3, "unusual-hour", "it happened at an unusual hour for the person who looked";
+        /// Far more records opened than usual.
+        VolumeSpike = 4, "volume-spike", "far more records than usual were opened that day";
+        /// No recent care at the organisation explains it.
+        NoCareRelation = 5, "no-care-relation", "no recent care at this organisation explains it";
+        /// Outside the circle of patients the staff member usually treats.
+        OutsideUsualPatients = 6, "outside-usual-patients", "it was outside the group of patients this person usually treats";
+        /// The purpose given does not match what the organisation was doing.
+        PurposeMismatch = 7, "purpose-mismatch", "the reason given did not match what the organisation was doing";
+        /// More kinds of data than this kind of care usually needs.
+        ScopeCreep = 8, "scope-creep", "more kinds of data were read than this care usually needs";
+        /// Several organisations read the same records in step.
+        CoordinatedReads = 9, "coordinated-reads", "several organisations read the same records at the same time";
+        /// The pattern as a whole is unlike this organisation's usual work.
+        UnusualPattern = 10, "unusual-pattern", "the pattern of access was unlike this organisation's usual work";
+    }
+}
+
+code_table! {
+    /// Why a patient disputes an access (their own words, as codes: no free
+    /// text reaches the ledger).
+    DisputeReason, "dispute reason" {
+        /// The patient has no care relationship with the organisation.
+        NoRelationship = 1, "no-relationship", "I am not cared for there";
+        /// There was no emergency.
+        NoEmergency = 2, "no-emergency", "there was no emergency";
+        /// The purpose given is not what happened.
+        WrongPurpose = 3, "wrong-purpose", "that was not the reason";
+        /// The patient did not expect this access.
+        Unexpected = 4, "unexpected", "I did not expect this";
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -206,5 +248,7 @@ mod tests {
         check::<EmergencyReason>();
         check::<OrgKind>();
         check::<AccessMode>();
+        check::<AlertReason>();
+        check::<DisputeReason>();
     }
 }

@@ -10,7 +10,7 @@
 //! patient is always told. A grant cannot forbid it.
 
 use crate::codes::{Code, EmergencyReason, OrgKind, Purpose};
-use crate::ids::{GrantId, IdentityId, OrgId};
+use crate::ids::{GrantId, IdentityId, OrgId, ProposalId};
 use crate::scope::{AccessRequest, NotCovered};
 use crate::state::{ConsentState, GrantRecord};
 
@@ -22,6 +22,9 @@ pub trait ConsentView {
     fn org_kind(&self, org: &OrgId) -> Option<OrgKind>;
     /// Every grant, in id order.
     fn grants(&self) -> impl Iterator<Item = (&GrantId, &GrantRecord)>;
+    /// The governance suspension, if any, that stops `org` accessing for
+    /// `purpose` at `at` (DESIGN §7; never emergency care).
+    fn suspension(&self, org: &OrgId, purpose: Purpose, at: u64) -> Option<ProposalId>;
 }
 
 impl ConsentView for ConsentState {
@@ -31,6 +34,10 @@ impl ConsentView for ConsentState {
 
     fn grants(&self) -> impl Iterator<Item = (&GrantId, &GrantRecord)> {
         ConsentState::grants(self)
+    }
+
+    fn suspension(&self, org: &OrgId, purpose: Purpose, at: u64) -> Option<ProposalId> {
+        ConsentState::suspension(self, org, purpose, at)
     }
 }
 
@@ -93,6 +100,11 @@ pub enum DenyReason {
     /// Break-glass asked by an organisation that does not provide care, or
     /// not for emergency treatment.
     EmergencyNotAllowed,
+    /// Governance suspended the organisation's access for this purpose.
+    Suspended {
+        /// The proposal that imposed the suspension.
+        suspension: ProposalId,
+    },
 }
 
 impl Decision {
@@ -122,6 +134,10 @@ impl Decision {
                 }
                 DenyReason::EmergencyNotAllowed => {
                     "emergency access is only for care providers treating an emergency".into()
+                }
+                DenyReason::Suspended { .. } => {
+                    "the consortium had suspended this organisation's access for that purpose"
+                        .into()
                 }
             },
         }
@@ -165,6 +181,9 @@ pub fn evaluate(state: &impl ConsentView, request: &Request) -> Decision {
         } else {
             Decision::Deny(DenyReason::EmergencyNotAllowed)
         };
+    }
+    if let Some(suspension) = state.suspension(&request.grantee, request.access.purpose, at) {
+        return Decision::Deny(DenyReason::Suspended { suspension });
     }
     // Grants are visited in id order, so the answer never depends on how the
     // state was built. The most telling refusal is kept: outside scope beats

@@ -39,7 +39,7 @@ use crate::ids::{IdentityId, TxId};
 use crate::merkle::{tree::Tree, Hash};
 use crate::note::Checkpoint;
 use crate::smt::{MapKey, MapProof, SparseMap};
-use crate::state::{ConsentState, Effect, Genesis, Refusal};
+use crate::state::{ConsentState, Effect, Enacted, Genesis, Refusal};
 use crate::tx::{SignedTx, TxError};
 use std::collections::HashMap;
 
@@ -315,8 +315,11 @@ impl Replica {
                 .delegation(delegation)
                 .map(|d| pair(d.patient, d.caregiver))
                 .unwrap_or_default(),
-            Effect::AccessRecorded { patient, .. } => vec![*patient],
-            Effect::Proposed { .. } | Effect::Approved { .. } => Vec::new(),
+            Effect::AccessRecorded { patient, .. } | Effect::Disputed { patient, .. } => {
+                vec![*patient]
+            }
+            Effect::Alerted { patients, .. } => patients.clone(),
+            _ => Vec::new(),
         }
     }
 
@@ -350,11 +353,11 @@ impl Replica {
                 }
             }
             Effect::Proposed {
-                registered: Some((org, record)),
+                enacted: Some(Enacted::Org { org, record, .. }),
                 ..
             }
             | Effect::Approved {
-                registered: Some((org, record)),
+                enacted: Some(Enacted::Org { org, record, .. }),
                 ..
             } => {
                 let entry = OrgEntry {

@@ -14,21 +14,26 @@
 
 use super::{delegation_key, grant_key, identity_key, Head, Replica, Status};
 use crate::cbor::{self, CborError, MapReader, MapWriter};
-use crate::ids::{DelegationId, GrantId, IdentityId, KeyCommitment, OrgId, ProposalId, TxId};
+use crate::ids::{
+    DelegationId, GrantId, IdentityId, KeyCommitment, MonitorId, OrgId, ProposalId, TxId,
+};
 use crate::keys::PublicKey;
 use crate::merkle::{tree::Tree, Hash};
 use crate::replica::OrgEntry;
 use crate::scope::{period_from, period_value, Scope};
 use crate::smt::{MapKey, SparseMap};
 use crate::state::{
-    ConsentState, DelegationRecord, Genesis, GrantRecord, Holder, IdentityRecord, ProposalRecord,
+    ConsentState, DelegationRecord, Genesis, GrantRecord, Holder, IdentityRecord, Oversight,
+    ProposalRecord,
 };
 use crate::tx::{action_value, read_action, Powers};
 use ciborium::value::Value;
 use std::collections::{BTreeSet, HashMap};
 
 /// The snapshot format's version.
-const VERSION: u64 = 1;
+/// Version 2 added the oversight state (monitors, models, suspensions, the
+/// access index and disputes, issue #9).
+const VERSION: u64 = 2;
 
 /// Why snapshot bytes could not be restored. Nothing was built; the caller
 /// replays the log instead.
@@ -155,6 +160,7 @@ impl Replica {
                 }),
             )
             .put(15, genesis_value(s.genesis()))
+            .put(16, s.oversight.to_value())
             .build();
         cbor::encode(&snapshot)
     }
@@ -233,6 +239,7 @@ impl Replica {
         if m.required(15, "genesis")? != genesis_value(state.genesis()) {
             return Err(SnapshotError::Genesis);
         }
+        state.oversight = Oversight::from_value(m.required(16, "oversight")?)?;
         m.finish()?;
 
         let mut tree = Tree::new();
@@ -271,6 +278,21 @@ impl Replica {
         }
         if self.by_id.len() as u64 != size {
             return Err(SnapshotError::Inconsistent("the transaction index"));
+        }
+        if self
+            .state
+            .oversight
+            .accesses
+            .keys()
+            .any(|id| !self.state.seen.contains(id))
+        {
+            return Err(SnapshotError::Inconsistent("an indexed access unseen"));
+        }
+        for (id, monitor) in &self.state.oversight.monitors {
+            let holder = self.state.key_holders.get(&monitor.key.to_bytes());
+            if holder != Some(&Holder::Monitor(*id)) {
+                return Err(SnapshotError::Inconsistent("a monitor's key"));
+            }
         }
         for (id, head) in &self.heads {
             let in_map = self.map.get_value(&identity_key(id)) == Some(&head.to_bytes()[..]);
@@ -391,6 +413,7 @@ fn holder_value((key, holder): (&[u8; 32], &Holder)) -> Value {
     let (tag, id) = match holder {
         Holder::Identity(id) => (0, id.key().to_bytes()),
         Holder::Org(org) => (1, *org.as_bytes()),
+        Holder::Monitor(monitor) => (2, *monitor.as_bytes()),
     };
     Value::Array(vec![b(key), cbor::u(tag), b(&id)])
 }
@@ -400,7 +423,12 @@ fn read_holder(keys: &Keys, v: Value) -> Result<([u8; 32], Holder), SnapshotErro
     let holder = match cbor::uint(tag, "holder")? {
         0 => Holder::Identity(keys.identity(id)?),
         1 => Holder::Org(OrgId(cbor::bytes_n(id, "org")?)),
-        _ => return Err(malformed("a key holder is neither identity nor org")),
+        2 => Holder::Monitor(MonitorId(cbor::bytes_n(id, "monitor")?)),
+        _ => {
+            return Err(malformed(
+                "a key holder is neither identity, org nor monitor",
+            ))
+        }
     };
     Ok((cbor::bytes_n(key, "held key")?, holder))
 }

@@ -236,6 +236,7 @@ fn snapshot_world() -> (World, Replica) {
                 keys: vec![key(40).public_key()],
                 name: "Hillside Clinic".into(),
                 endpoints: vec!["https://hillside.example".into()],
+                member: None,
             },
             expires: w.now + 7 * DAY,
         }),

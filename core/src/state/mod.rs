@@ -12,14 +12,22 @@
 // `Result` costs little; boxing would add an allocation to every refusal.
 #![allow(clippy::result_large_err)]
 
+mod effect;
+mod governance;
+mod monitoring;
+mod oversight;
 mod refusal;
 mod validate;
 
+pub use effect::{Effect, Enacted};
+pub(crate) use oversight::Oversight;
+pub use oversight::{ModelRecord, MonitorRecord, SuspensionRecord};
 pub use refusal::Refusal;
-pub use validate::Effect;
 
-use crate::codes::OrgKind;
-use crate::ids::{DelegationId, GrantId, IdentityId, KeyCommitment, OrgId, ProposalId, TxId};
+use crate::codes::{OrgKind, Purpose};
+use crate::ids::{
+    DelegationId, GrantId, IdentityId, KeyCommitment, ModelId, MonitorId, OrgId, ProposalId, TxId,
+};
 use crate::keys::PublicKey;
 use crate::scope::{Period, Scope};
 use crate::tx::{GovAction, Powers, SignedTx};
@@ -164,6 +172,7 @@ pub struct ConsentState {
     pub(crate) delegations: BTreeMap<DelegationId, DelegationRecord>,
     pub(crate) proposals: BTreeMap<ProposalId, ProposalRecord>,
     pub(crate) budget: BTreeMap<(IdentityId, u64), u32>,
+    pub(crate) oversight: Oversight,
 }
 
 /// Who holds a key.
@@ -171,6 +180,7 @@ pub struct ConsentState {
 pub(crate) enum Holder {
     Identity(IdentityId),
     Org(OrgId),
+    Monitor(MonitorId),
 }
 
 impl ConsentState {
@@ -186,6 +196,7 @@ impl ConsentState {
             delegations: BTreeMap::new(),
             proposals: BTreeMap::new(),
             budget: BTreeMap::new(),
+            oversight: Oversight::default(),
         }
     }
 
@@ -237,6 +248,37 @@ impl ConsentState {
     /// A proposal's record.
     pub fn proposal(&self, id: &ProposalId) -> Option<&ProposalRecord> {
         self.proposals.get(id)
+    }
+
+    /// A registered monitor.
+    pub fn monitor(&self, id: &MonitorId) -> Option<&MonitorRecord> {
+        self.oversight.monitors.get(id)
+    }
+
+    /// A registered model.
+    pub fn model(&self, id: &ModelId) -> Option<&ModelRecord> {
+        self.oversight.models.get(id)
+    }
+
+    /// Every suspension governance imposed, by the proposal that did.
+    pub fn suspensions(&self) -> impl Iterator<Item = (&ProposalId, &SuspensionRecord)> {
+        self.oversight.suspensions.iter()
+    }
+
+    /// The suspension, if any, that stops `org` accessing for `purpose` at
+    /// `t` (never one of emergency care).
+    pub fn suspension(&self, org: &OrgId, purpose: Purpose, t: u64) -> Option<ProposalId> {
+        self.oversight.suspension(org, purpose, t)
+    }
+
+    /// Whether the patient disputed this access.
+    pub fn is_disputed(&self, access: &TxId) -> bool {
+        self.oversight.disputes.contains(access)
+    }
+
+    /// The organisation the governance member `key` speaks for.
+    pub fn member_org(&self, key: &PublicKey) -> Option<OrgId> {
+        self.oversight.members.get(&key.to_bytes()).copied()
     }
 
     /// Whether `key` may read `identity`'s history and statuses at `now`
@@ -305,28 +347,78 @@ impl ConsentState {
                     }
                 }
             }
-            Effect::AccessRecorded { .. } => {}
+            Effect::AccessRecorded { patient, org } => {
+                let access = oversight::AccessRef {
+                    patient: patient.key().to_bytes(),
+                    org: *org,
+                };
+                self.oversight.accesses.insert(tx.id(), access);
+            }
             Effect::Proposed {
                 proposal,
                 record,
-                registered,
+                enacted,
             }
             | Effect::Approved {
                 proposal,
                 record,
-                registered,
+                enacted,
             } => {
                 self.proposals.insert(*proposal, record.clone());
-                if let Some((org, org_record)) = registered {
-                    for key in &org_record.keys {
-                        self.key_holders.insert(key.to_bytes(), Holder::Org(*org));
-                    }
-                    self.orgs.insert(*org, org_record.clone());
+                if let Some(enacted) = enacted {
+                    self.enact(enacted, now);
+                }
+            }
+            Effect::ModelRegistered { model, record } => {
+                self.oversight.models.insert(*model, record.clone());
+            }
+            Effect::ModelActivated { monitor, model } => {
+                if let Some(m) = self.oversight.monitors.get_mut(monitor) {
+                    m.active_model = Some(*model);
+                }
+            }
+            Effect::Alerted { .. } => {}
+            Effect::Disputed { access, .. } => {
+                self.oversight.disputes.insert(*access);
+            }
+        }
+    }
+
+    fn enact(&mut self, enacted: &Enacted, now: u64) {
+        match enacted {
+            Enacted::Org {
+                org,
+                record,
+                member,
+            } => {
+                for key in &record.keys {
+                    self.key_holders.insert(key.to_bytes(), Holder::Org(*org));
+                }
+                self.orgs.insert(*org, record.clone());
+                if let Some(member) = member {
+                    self.oversight.members.insert(member.to_bytes(), *org);
+                }
+            }
+            Enacted::Monitor { monitor, record } => {
+                self.key_holders
+                    .insert(record.key.to_bytes(), Holder::Monitor(*monitor));
+                self.oversight.monitors.insert(*monitor, record.clone());
+            }
+            Enacted::Suspended { suspension, record } => {
+                self.oversight
+                    .suspensions
+                    .insert(*suspension, record.clone());
+            }
+            Enacted::Reinstated { suspension } => {
+                if let Some(s) = self.oversight.suspensions.get_mut(suspension) {
+                    s.ended_at = Some(now);
                 }
             }
         }
     }
 }
 
+#[cfg(test)]
+mod oversight_tests;
 #[cfg(test)]
 mod tests;

@@ -1,7 +1,7 @@
 //! Why a transaction is refused: one variant per rule, each with a stable
 //! machine-readable code (for the ledger's JSON errors) and a plain message.
 
-use crate::ids::{DelegationId, GrantId, IdentityId, OrgId, ProposalId, TxId};
+use crate::ids::{DelegationId, GrantId, IdentityId, ModelId, OrgId, ProposalId, TxId};
 use crate::scope::Wider;
 use crate::tx::TxError;
 
@@ -108,6 +108,42 @@ pub enum Refusal {
     /// The identity's daily budget is spent.
     #[error("identity {0} has used its daily transaction budget")]
     BudgetExceeded(IdentityId),
+    /// A governance member already speaks for another organisation.
+    #[error("this governance member already speaks for an organisation")]
+    MemberTaken,
+    /// The member who speaks for the accused organisation acts on its case.
+    #[error("the member who speaks for organisation {0} may not decide its own case")]
+    AccusedMayNotDecide(OrgId),
+    /// A suspension that would stop emergency care.
+    #[error("a suspension may never cover emergency treatment (ETREAT)")]
+    WouldBlockEmergency,
+    /// A suspension shorter than an hour or longer than 72.
+    #[error("a suspension lasts 1 to 72 hours, not {0}")]
+    SuspensionLength(u32),
+    /// Reinstating what is not suspended.
+    #[error("proposal {0} imposed no suspension in force")]
+    NoSuchSuspension(ProposalId),
+    /// Not a registered monitor's key.
+    #[error("the signer is not a registered monitor")]
+    NotAMonitor,
+    /// A model this monitor never registered.
+    #[error("model {0} is not registered by this monitor")]
+    UnknownModel(ModelId),
+    /// Activating the model already active.
+    #[error("model {0} is already active")]
+    ModelAlreadyActive(ModelId),
+    /// An alert naming a model other than its monitor's active one.
+    #[error("model {0} is not this monitor's active model")]
+    ModelNotActive(ModelId),
+    /// An alert or dispute naming no recorded access.
+    #[error("transaction {0} is not a recorded access")]
+    UnknownAccess(TxId),
+    /// An alert naming an access another organisation made.
+    #[error("access {0} was made by another organisation than the alert names")]
+    AccessOfAnotherOrg(TxId),
+    /// The access is already disputed.
+    #[error("access {0} is already disputed")]
+    AlreadyDisputed(TxId),
     /// The embedded transaction does not even decode.
     #[error(transparent)]
     Tx(#[from] TxError),
@@ -146,6 +182,18 @@ impl Refusal {
             Refusal::AlreadyApproved(_) => "already_approved",
             Refusal::ProposalExpired => "proposal_expired",
             Refusal::BudgetExceeded(_) => "budget_exceeded",
+            Refusal::MemberTaken => "member_taken",
+            Refusal::AccusedMayNotDecide(_) => "accused_may_not_decide",
+            Refusal::WouldBlockEmergency => "would_block_emergency",
+            Refusal::SuspensionLength(_) => "suspension_length",
+            Refusal::NoSuchSuspension(_) => "no_such_suspension",
+            Refusal::NotAMonitor => "not_a_monitor",
+            Refusal::UnknownModel(_) => "unknown_model",
+            Refusal::ModelAlreadyActive(_) => "model_already_active",
+            Refusal::ModelNotActive(_) => "model_not_active",
+            Refusal::UnknownAccess(_) => "unknown_access",
+            Refusal::AccessOfAnotherOrg(_) => "access_of_another_org",
+            Refusal::AlreadyDisputed(_) => "already_disputed",
             Refusal::Tx(_) => "malformed",
         }
     }

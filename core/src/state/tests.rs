@@ -57,6 +57,7 @@ fn governance_refusals() {
         keys: vec![key(40).public_key()],
         name: "H".into(),
         endpoints: vec![],
+        member: None,
     };
     let e = w.refused(
         &key(10),

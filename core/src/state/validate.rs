@@ -1,95 +1,12 @@
 //! The rules applied at append (DESIGN §3 "smart contract", PROTOCOL §3–5).
 
+use super::effect::Effect;
 use super::{
-    ConsentState, DelegationRecord, GrantRecord, Holder, IdentityRecord, OrgRecord, ProposalRecord,
-    Refusal, Role, MAX_FUTURE_SKEW,
+    ConsentState, DelegationRecord, GrantRecord, Holder, IdentityRecord, Refusal, MAX_FUTURE_SKEW,
 };
-use crate::ids::{DelegationId, GrantId, IdentityId, KeyCommitment, OrgId, ProposalId, TxId};
+use crate::ids::{DelegationId, GrantId, IdentityId, KeyCommitment, TxId};
 use crate::keys::PublicKey;
-use crate::tx::{GovAction, Grant, Kind, SignedTx};
-
-/// What a valid transaction changes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Effect {
-    /// A new identity.
-    Enrolled {
-        /// The identity.
-        identity: IdentityId,
-        /// Its record.
-        record: IdentityRecord,
-    },
-    /// An identity's new key.
-    Rotated {
-        /// The identity.
-        identity: IdentityId,
-        /// Its new record.
-        record: IdentityRecord,
-    },
-    /// A new grant.
-    Granted {
-        /// The grant id.
-        grant: GrantId,
-        /// Its record.
-        record: GrantRecord,
-    },
-    /// A grant ended (with the grant itself, when it came embedded).
-    Revoked {
-        /// The grant.
-        grant: GrantId,
-        /// The embedded grant, appended with the revocation.
-        embedded: Option<(GrantId, GrantRecord)>,
-    },
-    /// A new delegation.
-    Delegated {
-        /// The delegation id.
-        delegation: DelegationId,
-        /// Its record.
-        record: DelegationRecord,
-    },
-    /// A delegation ended, and the grants revoked with it.
-    DelegationRevoked {
-        /// The delegation.
-        delegation: DelegationId,
-        /// Grants made under it and revoked by the cascade.
-        cascaded: Vec<GrantId>,
-    },
-    /// An access record (evidence; no state change).
-    AccessRecorded {
-        /// Whose record was read.
-        patient: IdentityId,
-    },
-    /// A new proposal (and, at a threshold of one, its effect).
-    Proposed {
-        /// The proposal.
-        proposal: ProposalId,
-        /// Its record.
-        record: ProposalRecord,
-        /// The organisation registered, if it took effect.
-        registered: Option<(OrgId, OrgRecord)>,
-    },
-    /// An approval (and, at the threshold, the act's effect).
-    Approved {
-        /// The proposal.
-        proposal: ProposalId,
-        /// Its record after the approval.
-        record: ProposalRecord,
-        /// The organisation registered, if it took effect.
-        registered: Option<(OrgId, OrgRecord)>,
-    },
-}
-
-impl Effect {
-    /// The identity whose daily budget the transaction uses.
-    pub(crate) fn charged(&self) -> Option<IdentityId> {
-        match self {
-            Effect::Enrolled { identity, .. } | Effect::Rotated { identity, .. } => Some(*identity),
-            Effect::Granted { record, .. } => Some(record.patient),
-            Effect::Delegated { record, .. } => Some(record.patient),
-            _ => None,
-        }
-    }
-}
+use crate::tx::{Grant, Kind, SignedTx};
 
 /// A delegated power that a transaction needs.
 #[derive(Debug, Clone, Copy)]
@@ -250,47 +167,17 @@ impl ConsentState {
                 if !org.keys.contains(&signer) {
                     return Err(Refusal::NotAnOrgKey(a.org));
                 }
-                Effect::AccessRecorded { patient: a.patient }
-            }
-            Kind::Propose(p) => {
-                self.governance_role(&signer)?;
-                if p.expires <= now {
-                    return Err(Refusal::ProposalExpired);
-                }
-                let proposal = ProposalId(tx.id().0);
-                let record = ProposalRecord {
-                    action: p.action.clone(),
-                    expires: p.expires,
-                    approvals: [signer.to_bytes()].into(),
-                    done: false,
-                };
-                let (record, registered) = self.maybe_enact(proposal, record)?;
-                Effect::Proposed {
-                    proposal,
-                    record,
-                    registered,
+                Effect::AccessRecorded {
+                    patient: a.patient,
+                    org: a.org,
                 }
             }
-            Kind::Approve(a) => {
-                self.governance_role(&signer)?;
-                let p = self
-                    .proposals
-                    .get(&a.proposal)
-                    .ok_or(Refusal::UnknownProposal(a.proposal))?;
-                if p.done || now >= p.expires {
-                    return Err(Refusal::ProposalClosed(a.proposal));
-                }
-                let mut record = p.clone();
-                if !record.approvals.insert(signer.to_bytes()) {
-                    return Err(Refusal::AlreadyApproved(a.proposal));
-                }
-                let (record, registered) = self.maybe_enact(a.proposal, record)?;
-                Effect::Approved {
-                    proposal: a.proposal,
-                    record,
-                    registered,
-                }
-            }
+            Kind::Propose(p) => self.check_propose(tx.id(), p, &signer, now)?,
+            Kind::Approve(a) => self.check_approve(a, &signer, now)?,
+            Kind::RegisterModel(r) => self.check_register_model(tx.id(), r, &signer, now)?,
+            Kind::ActivateModel(a) => self.check_activate_model(a, &signer)?,
+            Kind::MonitoringAlert(a) => self.check_alert(a, &signer)?,
+            Kind::DisputeAccess(d) => self.check_dispute(d, &signer)?,
         };
         if let Some(identity) = effect.charged() {
             let used = self
@@ -321,7 +208,7 @@ impl ConsentState {
     }
 
     /// The identity whose current key `signer` is.
-    fn identity_of(&self, signer: &PublicKey) -> Result<IdentityId, Refusal> {
+    pub(super) fn identity_of(&self, signer: &PublicKey) -> Result<IdentityId, Refusal> {
         match self.key_holders.get(&signer.to_bytes()) {
             Some(Holder::Identity(id))
                 if self
@@ -460,51 +347,5 @@ impl ConsentState {
                 .map_or(*key, |record| record.current_key),
             _ => *key,
         }
-    }
-
-    fn governance_role(&self, signer: &PublicKey) -> Result<Role, Refusal> {
-        self.genesis
-            .governance
-            .iter()
-            .find(|(k, _)| k == signer)
-            .map(|(_, r)| *r)
-            .ok_or(Refusal::NotAGovernanceMember)
-    }
-
-    /// Applies the act if the approvals meet the threshold.
-    fn maybe_enact(
-        &self,
-        proposal: ProposalId,
-        mut record: ProposalRecord,
-    ) -> Result<(ProposalRecord, Option<(OrgId, OrgRecord)>), Refusal> {
-        if record.approvals.len() < self.genesis.threshold {
-            return Ok((record, None));
-        }
-        record.done = true;
-        let registered = match &record.action {
-            GovAction::RegisterOrg {
-                kind,
-                keys,
-                name,
-                endpoints,
-            } => {
-                if keys
-                    .iter()
-                    .any(|k| self.key_holders.contains_key(&k.to_bytes()))
-                {
-                    return Err(Refusal::KeyInUse);
-                }
-                Some((
-                    OrgId(proposal.0),
-                    OrgRecord {
-                        kind: *kind,
-                        keys: keys.clone(),
-                        name: name.clone(),
-                        endpoints: endpoints.clone(),
-                    },
-                ))
-            }
-        };
-        Ok((record, registered))
     }
 }

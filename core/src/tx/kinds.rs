@@ -5,12 +5,15 @@
 //! omitted when absent; sets are sorted and unique.
 
 use crate::cbor::{self, CborError, MapReader, MapWriter};
-use crate::codes::{AccessMode, Code, EmergencyReason, OrgKind, Purpose, ResourceType};
+use crate::codes::{AccessMode, EmergencyReason, Purpose, ResourceType};
 use crate::ids::{DelegationId, GrantId, IdentityId, KeyCommitment, OrgId, ProposalId};
 use crate::keys::PublicKey;
 use crate::scope::{self, Period, Scope};
 use ciborium::value::Value;
 
+use super::fields::{b32, code, key, opt, read_code, read_key};
+use super::governance::{action_value, read_action, GovAction};
+use super::monitoring::{self, ActivateModel, DisputeAccess, MonitoringAlert, RegisterModel};
 use super::TxError;
 
 /// Limits on list and text fields.
@@ -170,6 +173,27 @@ impl ActorTag {
         tag.copy_from_slice(&full[..16]);
         ActorTag { epoch, tag }
     }
+
+    /// CBOR `[epoch, tag]`.
+    pub(super) fn to_value(self) -> Value {
+        Value::Array(vec![
+            cbor::u(self.epoch.into()),
+            Value::Bytes(self.tag.to_vec()),
+        ])
+    }
+
+    /// Reads CBOR `[epoch, tag]`.
+    pub(super) fn from_value(value: Value) -> Result<ActorTag, TxError> {
+        let parts = cbor::array(value, "actor", 2)?;
+        let [epoch, tag]: [Value; 2] = parts.try_into().map_err(|_| CborError::WrongType {
+            field: "actor",
+            expected: "[epoch, tag]",
+        })?;
+        Ok(ActorTag {
+            epoch: cbor::uint32(epoch, "actor epoch")?,
+            tag: cbor::bytes_n(tag, "actor tag")?,
+        })
+    }
 }
 
 /// An organisation records an access it made (evidence, PROTOCOL §4).
@@ -193,23 +217,6 @@ pub struct RecordAccess {
     pub mode: AccessMode,
     /// The staff member's pseudonym, if a person.
     pub actor: Option<ActorTag>,
-}
-
-/// A governance act (PROTOCOL §5).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum GovAction {
-    /// Admit an organisation.
-    RegisterOrg {
-        /// Its kind.
-        kind: OrgKind,
-        /// Its signing keys.
-        keys: Vec<PublicKey>,
-        /// Its name, as shown to patients.
-        name: String,
-        /// Its API endpoints.
-        endpoints: Vec<String>,
-    },
 }
 
 /// A governance member proposes an act.
@@ -250,6 +257,14 @@ pub enum Kind {
     Propose(Propose),
     /// See [`Approve`].
     Approve(Approve),
+    /// See [`MonitoringAlert`].
+    MonitoringAlert(MonitoringAlert),
+    /// See [`RegisterModel`].
+    RegisterModel(RegisterModel),
+    /// See [`ActivateModel`].
+    ActivateModel(ActivateModel),
+    /// See [`DisputeAccess`].
+    DisputeAccess(DisputeAccess),
 }
 
 impl Kind {
@@ -265,6 +280,10 @@ impl Kind {
             Kind::RecordAccess(_) => 7,
             Kind::Propose(_) => 8,
             Kind::Approve(_) => 9,
+            Kind::MonitoringAlert(_) => 10,
+            Kind::RegisterModel(_) => 11,
+            Kind::ActivateModel(_) => 12,
+            Kind::DisputeAccess(_) => 13,
         }
     }
 
@@ -280,6 +299,10 @@ impl Kind {
             Kind::RecordAccess(_) => "RecordAccess",
             Kind::Propose(_) => "Propose",
             Kind::Approve(_) => "Approve",
+            Kind::MonitoringAlert(_) => "MonitoringAlert",
+            Kind::RegisterModel(_) => "RegisterModel",
+            Kind::ActivateModel(_) => "ActivateModel",
+            Kind::DisputeAccess(_) => "DisputeAccess",
         }
     }
 
@@ -329,18 +352,14 @@ impl Kind {
                     .put(10, cbor::u(k.accessed_at))
                     .put_opt(11, k.basis.map(cbor::u))
                     .put(12, code(k.mode))
-                    .put_opt(
-                        13,
-                        k.actor.map(|a| {
-                            Value::Array(vec![
-                                cbor::u(a.epoch.into()),
-                                Value::Bytes(a.tag.to_vec()),
-                            ])
-                        }),
-                    )
+                    .put_opt(13, k.actor.map(ActorTag::to_value))
             }
             Kind::Propose(k) => m.put(4, action_value(&k.action)).put(5, cbor::u(k.expires)),
             Kind::Approve(k) => m.put(4, b32(k.proposal.0)),
+            Kind::MonitoringAlert(k) => monitoring::write_alert(k, m),
+            Kind::RegisterModel(k) => monitoring::write_register_model(k, m),
+            Kind::ActivateModel(k) => m.put(4, b32(k.model.0)),
+            Kind::DisputeAccess(k) => monitoring::write_dispute(k, m),
         }
     }
 
@@ -412,6 +431,12 @@ impl Kind {
             9 => Kind::Approve(Approve {
                 proposal: ProposalId(cbor::bytes_n(m.required(4, "proposal")?, "proposal")?),
             }),
+            10 => Kind::MonitoringAlert(monitoring::read_alert(m)?),
+            11 => Kind::RegisterModel(monitoring::read_register_model(m)?),
+            12 => Kind::ActivateModel(ActivateModel {
+                model: crate::ids::ModelId(cbor::bytes_n(m.required(4, "model")?, "model")?),
+            }),
+            13 => Kind::DisputeAccess(monitoring::read_dispute(m)?),
             other => return Err(TxError::UnknownKind(other)),
         })
     }
@@ -466,119 +491,7 @@ fn read_access(m: &mut MapReader) -> Result<RecordAccess, TxError> {
         accessed_at: cbor::uint(m.required(10, "accessed at")?, "accessed at")?,
         basis: opt(m.optional(11), |v| Ok(cbor::uint(v, "basis")?))?,
         mode: read_code(m.required(12, "mode")?, "mode")?,
-        actor: opt(m.optional(13), |v| {
-            let parts = cbor::array(v, "actor", 2)?;
-            let [epoch, tag]: [Value; 2] = parts.try_into().map_err(|_| CborError::WrongType {
-                field: "actor",
-                expected: "[epoch, tag]",
-            })?;
-            Ok(ActorTag {
-                epoch: cbor::uint32(epoch, "actor epoch")?,
-                tag: cbor::bytes_n(tag, "actor tag")?,
-            })
-        })?,
+        actor: opt(m.optional(13), ActorTag::from_value)?,
     };
     Ok(access)
-}
-
-/// A governance act as CBOR `[action, fields]`.
-pub(crate) fn action_value(action: &GovAction) -> Value {
-    match action {
-        GovAction::RegisterOrg {
-            kind,
-            keys,
-            name,
-            endpoints,
-        } => {
-            let endpoints = (!endpoints.is_empty())
-                .then(|| Value::Array(endpoints.iter().cloned().map(Value::Text).collect()));
-            let fields = MapWriter::new()
-                .put(0, code(*kind))
-                .put(1, Value::Array(keys.iter().map(|k| key(*k)).collect()))
-                .put(2, Value::Text(name.clone()))
-                .put_opt(3, endpoints)
-                .build();
-            Value::Array(vec![cbor::u(1), fields])
-        }
-    }
-}
-
-/// Reads a governance act.
-pub(crate) fn read_action(value: Value) -> Result<GovAction, TxError> {
-    let parts = cbor::array(value, "action", 2)?;
-    let [which, fields]: [Value; 2] = parts.try_into().map_err(|_| CborError::WrongType {
-        field: "action",
-        expected: "[action, fields]",
-    })?;
-    match cbor::uint(which, "action")? {
-        1 => {
-            let mut m = MapReader::new(fields, "RegisterOrg")?;
-            let kind = read_code(m.required(0, "org kind")?, "org kind")?;
-            let keys = cbor::array(m.required(1, "keys")?, "keys", limits::MAX_ORG_KEYS)?
-                .into_iter()
-                .map(|k| read_key(k, "org key"))
-                .collect::<Result<Vec<_>, _>>()?;
-            if keys.is_empty() {
-                return Err(CborError::Missing("org keys").into());
-            }
-            let name = cbor::text(m.required(2, "name")?, "name", limits::MAX_NAME)?;
-            if name.trim().is_empty() || name.chars().any(|c| c.is_control() || is_bidi_control(c))
-            {
-                return Err(CborError::WrongType {
-                    field: "name",
-                    expected: "a printable name",
-                }
-                .into());
-            }
-            let endpoints = match m.optional(3) {
-                Some(v) => cbor::array(v, "endpoints", limits::MAX_ENDPOINTS)?
-                    .into_iter()
-                    .map(|e| cbor::text(e, "endpoint", limits::MAX_URL))
-                    .collect::<Result<Vec<_>, _>>()?,
-                None => Vec::new(),
-            };
-            m.finish()?;
-            Ok(GovAction::RegisterOrg {
-                kind,
-                keys,
-                name,
-                endpoints,
-            })
-        }
-        other => Err(TxError::UnknownAction(other)),
-    }
-}
-
-/// Unicode bidirectional controls, which could make a name shown to patients
-/// read as another organisation's.
-fn is_bidi_control(c: char) -> bool {
-    matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-}
-
-fn b32(bytes: [u8; 32]) -> Value {
-    Value::Bytes(bytes.to_vec())
-}
-
-fn key(k: PublicKey) -> Value {
-    b32(k.to_bytes())
-}
-
-fn code<C: Code>(c: C) -> Value {
-    cbor::u(c.number().into())
-}
-
-fn read_code<C: Code>(value: Value, field: &'static str) -> Result<C, TxError> {
-    Ok(C::from_number(cbor::uint(value, field)?)?)
-}
-
-fn read_key(value: Value, field: &'static str) -> Result<PublicKey, TxError> {
-    let bytes: [u8; 32] = cbor::bytes_n(value, field)?;
-    PublicKey::from_bytes(&bytes).map_err(|e| TxError::BadKey { field, reason: e })
-}
-
-fn opt<T>(
-    value: Option<Value>,
-    f: impl FnOnce(Value) -> Result<T, TxError>,
-) -> Result<Option<T>, TxError> {
-    value.map(f).transpose()
 }

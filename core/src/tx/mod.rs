@@ -25,15 +25,23 @@
 
 mod body;
 mod envelope;
+mod fields;
+mod governance;
 mod kinds;
+mod monitoring;
 pub(crate) mod sign1;
 
 pub use body::{Body, PROTOCOL_VERSION};
 pub use envelope::{aad, SignedTx, MAX_TX_SIZE};
-pub(crate) use kinds::{action_value, read_action};
+pub(crate) use governance::{action_value, read_action};
+pub use governance::{GovAction, Suspension, MAX_SUSPENSION_HOURS};
 pub use kinds::{
-    limits, AccessGround, ActorTag, Approve, Delegate, Enroll, GovAction, Grant, Kind, Powers,
-    Propose, RecordAccess, Revoke, RevokeDelegation, RotateKey,
+    limits, AccessGround, ActorTag, Approve, Delegate, Enroll, Grant, Kind, Powers, Propose,
+    RecordAccess, Revoke, RevokeDelegation, RotateKey,
+};
+pub use monitoring::{
+    ActivateModel, DisputeAccess, MonitoringAlert, RegisterModel, Score, TrainingSummary,
+    MAX_CODE_VERSION, MAX_FLAGGED, MAX_REASONS,
 };
 
 use crate::cbor::CborError;

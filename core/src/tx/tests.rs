@@ -109,13 +109,154 @@ fn every_kind() -> Vec<Kind> {
                 keys: vec![k(7)],
                 name: "Riverside Clinic".into(),
                 endpoints: vec!["https://clinic.example/api".into()],
+                member: None,
             },
             expires: 1_800_000_000,
         }),
         Kind::Approve(Approve {
             proposal: ProposalId([1; 32]),
         }),
+        Kind::Propose(Propose {
+            action: GovAction::RegisterOrg {
+                kind: OrgKind::Hospital,
+                keys: vec![k(8)],
+                name: "St Mary's".into(),
+                endpoints: vec![],
+                member: Some(k(9)),
+            },
+            expires: 1_800_000_000,
+        }),
+        Kind::Propose(Propose {
+            action: GovAction::RegisterMonitor {
+                key: k(10),
+                operator: OrgId([2; 32]),
+            },
+            expires: 1_800_000_000,
+        }),
+        Kind::Propose(Propose {
+            action: GovAction::SuspendOrg(Suspension {
+                org: OrgId([3; 32]),
+                purposes: vec![Purpose::Treat, Purpose::Hpaymt],
+                hours: 72,
+                evidence: ContentHash([4; 32]),
+                case: Some(CaseId([5; 32])),
+            }),
+            expires: 1_800_000_000,
+        }),
+        Kind::Propose(Propose {
+            action: GovAction::ReinstateOrg {
+                suspension: ProposalId([6; 32]),
+            },
+            expires: 1_800_000_000,
+        }),
+        Kind::RegisterModel(RegisterModel {
+            params: ContentHash([7; 32]),
+            code_version: "assent-monitor-0.1.0+abc".into(),
+            seed: u64::MAX,
+            window: (0, 264_178),
+            training: TrainingSummary {
+                accesses: 246_045,
+                orgs: 12,
+                actors: 900,
+                patients: 5_000,
+            },
+            evaluation: ContentHash([8; 32]),
+        }),
+        Kind::ActivateModel(ActivateModel {
+            model: ModelId([9; 32]),
+        }),
+        monitoring_alert(),
+        Kind::DisputeAccess(DisputeAccess {
+            access: TxId([10; 32]),
+            reason: DisputeReason::NoEmergency,
+        }),
     ]
+}
+
+fn monitoring_alert() -> Kind {
+    Kind::MonitoringAlert(MonitoringAlert {
+        model: ModelId([9; 32]),
+        case: CaseId([11; 32]),
+        org: OrgId([12; 32]),
+        actor: Some(ActorTag {
+            epoch: 20264,
+            tag: [13; 16],
+        }),
+        score: Score::MAX,
+        reasons: vec![AlertReason::UnusualHour, AlertReason::OutsideUsualPatients],
+        features: ContentHash([14; 32]),
+        accesses: vec![TxId([1; 32]), TxId([2; 32])],
+    })
+}
+
+#[test]
+fn monitoring_fields_have_one_encoding_and_bounds() {
+    let open = |body: &Value| SignedTx::open(&signed(cbor::encode(body), &key(1)), ORIGIN);
+    let alert =
+        cbor::decode(&Body::new(1_790_000_000, [0; 8], monitoring_alert()).to_bytes()).unwrap();
+    assert!(open(&alert).is_ok());
+    let with = |field: u64, value: Value| {
+        let mut v = alert.clone();
+        if let Value::Map(entries) = &mut v {
+            for (k, x) in entries.iter_mut() {
+                if *k == cbor::u(field) {
+                    *x = value.clone();
+                }
+            }
+        }
+        v
+    };
+    let id = |n: u8| Value::Bytes(vec![n; 32]);
+    // Sets: sorted, each once, never empty, bounded.
+    for bad in [
+        Value::Array(vec![id(2), id(1)]),
+        Value::Array(vec![id(1), id(1)]),
+    ] {
+        assert!(matches!(
+            open(&with(11, bad)),
+            Err(TxError::NonCanonical(_))
+        ));
+    }
+    assert!(matches!(
+        open(&with(11, Value::Array(vec![]))),
+        Err(TxError::Malformed(_))
+    ));
+    let many = Value::Array((0..=MAX_FLAGGED as u8).map(id).collect());
+    assert!(open(&with(11, many)).is_err());
+    assert!(matches!(
+        open(&with(9, Value::Array(vec![cbor::u(99)]))),
+        Err(TxError::UnknownCode(_))
+    ));
+    assert!(matches!(
+        open(&with(9, Value::Array(vec![cbor::u(6), cbor::u(3)]))),
+        Err(TxError::NonCanonical(_))
+    ));
+    // A score above one.
+    assert!(matches!(
+        open(&with(8, cbor::u(1_000_001))),
+        Err(TxError::Malformed(_))
+    ));
+
+    // A model's code version is a version string, not free text.
+    let Some(Kind::RegisterModel(mut model)) = every_kind()
+        .into_iter()
+        .find(|k| matches!(k, Kind::RegisterModel(_)))
+    else {
+        panic!("every_kind has a model")
+    };
+    model.code_version = "hello world".into();
+    let body = Body::new(1_790_000_000, [0; 8], Kind::RegisterModel(model.clone()));
+    assert!(matches!(
+        open(&cbor::decode(&body.to_bytes()).unwrap()),
+        Err(TxError::Malformed(_))
+    ));
+    model.code_version = "v1".into();
+    model.window = (5, 5);
+    let body = Body::new(1_790_000_000, [0; 8], Kind::RegisterModel(model));
+    assert!(matches!(
+        open(&cbor::decode(&body.to_bytes()).unwrap()),
+        Err(TxError::Malformed(_))
+    ));
 }
 
 #[test]
@@ -267,6 +408,7 @@ fn organisation_names_refuse_bidi_controls() {
                 keys: vec![key(7).public_key()],
                 name: name.into(),
                 endpoints: vec![],
+                member: None,
             },
             expires: 1,
         })

@@ -51,6 +51,7 @@ pub fn register(world: &mut World, log: &mut Log) {
                         keys: vec![org.key.public_key()],
                         name: org.name.clone(),
                         endpoints: Vec::new(),
+                        member: None,
                     },
                     expires: t + 7 * DAY,
                 }),
