@@ -118,6 +118,7 @@ use assent_core::codes::Code;
 fn judged(patient: IdentityId, index: u64, at: u64, decision: Decision) -> AuditedAccess {
     AuditedAccess {
         index,
+        id: assent_core::ids::TxId([index as u8; 32]),
         recorded: at,
         access: RecordAccess {
             org: CLINIC,
@@ -132,6 +133,9 @@ fn judged(patient: IdentityId, index: u64, at: u64, decision: Decision) -> Audit
         },
         decision,
         flags: Flags::default(),
+        flagged: Default::default(),
+        disputed: None,
+        first_from_org: false,
     }
 }
 
@@ -287,6 +291,54 @@ fn history_marks_each_entry_verified_with_its_verdict() {
         "chart drawn"
     );
     assert!(html.contains("3 entries of your history verified"));
+}
+
+#[test]
+fn history_shows_flags_notices_and_a_dispute_form_without_staff_details() {
+    use assent_core::codes::{AlertReason, DisputeReason, EmergencyReason};
+    let w = wallet();
+    let patient = IdentityId(w.primary_public_key());
+    let setup = opened(w, Records::default());
+    let html = render(Route::History {}, move |app| {
+        setup(app);
+        let mut view = app.view.write();
+        let mut first = judged(
+            patient,
+            4,
+            NOW,
+            Decision::Permit {
+                grant: GrantId([1; 32]),
+            },
+        );
+        first.first_from_org = true;
+        first.flagged = [AlertReason::OutsideUsualPatients].into();
+        let mut second = judged(
+            patient,
+            5,
+            NOW + 3_600,
+            Decision::EmergencyOverride {
+                reason: EmergencyReason::Unconscious,
+            },
+        );
+        second.disputed = Some(DisputeReason::NoEmergency);
+        view.accesses.extend([first, second]);
+    });
+    assert!(
+        html.contains("Riverside Clinic opened your record for the first time"),
+        "{html}"
+    );
+    assert!(html.contains("used emergency access to your record"));
+    assert!(html.contains(
+        "Flagged for review by the consortium&#39;s monitor: it was outside the group of patients this person usually treats"
+    ));
+    assert!(html.contains("flagged"));
+    // One dispute form: the second access is already disputed.
+    assert_eq!(html.matches("Dispute this access").count(), 1);
+    assert!(html.contains("You disputed it"));
+    // No staff pseudonym, score or model reaches the patient.
+    for word in ["score", "model", "actor", "pseudonym"] {
+        assert!(!html.to_lowercase().contains(word), "{word} shown: {html}");
+    }
 }
 
 #[test]

@@ -47,6 +47,9 @@ pub enum Command {
     /// Sync, verify and audit your history: who accessed what, and whether
     /// your consent covered it (exit status 3 if the ledger was caught lying)
     History(crate::ledger_cmd::HistoryArgs),
+    /// Dispute an access in your history (signs and sends a dispute the
+    /// consortium reviews)
+    Dispute(crate::dispute_cmd::DisputeArgs),
     /// Answer a clinic's consent-request QR with a grant (checked against
     /// the ledger's directory first)
     Answer(crate::answer_cmd::AnswerArgs),

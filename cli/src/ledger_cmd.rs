@@ -60,16 +60,28 @@ fn lying(e: &SyncError) -> anyhow::Error {
 /// Queues the transaction, sends everything queued, and reports its receipt.
 pub fn submit(dir: &WalletDir, origin: &str, args: SubmitArgs) -> Result<()> {
     let tx = crate::consent_cmd::read_tx(&args.file, origin)?;
-    let client = args.ledger.client(dir)?;
+    send(dir, origin, &args.ledger, args.vault.as_deref(), &tx)
+}
+
+/// Queues `tx` in the wallet's outbox, sends everything queued, and reports
+/// what the ledger said about `tx`.
+pub fn send(
+    dir: &WalletDir,
+    origin: &str,
+    ledger: &LedgerArgs,
+    vault: Option<&std::path::Path>,
+    tx: &assent_core::tx::SignedTx,
+) -> Result<()> {
+    let client = ledger.client(dir)?;
     let path = ledger_io::state_path(dir);
     let mut state = ledger_io::load_state(&path)?;
     // The wallet's own transactions need its identity enrolled first.
-    if let Ok(wallet) = wallet_dir::load_secret(dir, args.vault.as_deref()) {
+    if let Ok(wallet) = wallet_dir::load_secret(dir, vault) {
         if tx.signer() == wallet.primary_public_key() {
             ledger_io::queue_enroll(&mut state, &wallet, origin)?;
         }
     }
-    state.outbox.push(&tx, now());
+    state.outbox.push(tx, now());
     let flushed = ledger_io::runtime()?.block_on(sync::flush(&client, &mut state.outbox, now()));
     ledger_io::save_state(&path, &state)?;
     let item = state.outbox.get(&tx.id()).expect("just queued");
@@ -242,8 +254,19 @@ fn print_text(
     if accesses.is_empty() {
         println!("No organisation has recorded an access to your records.");
     }
+    let notices = assent_core::audit::notices(accesses, |org| name_of(names, org));
+    if !notices.is_empty() {
+        println!("What you should know:");
+        for (index, text) in &notices {
+            println!("  * #{index}: {text}");
+        }
+    }
     for a in accesses {
-        let mark = if a.decision.allows() { " " } else { "!" };
+        let mark = if a.decision.allows() && a.flagged.is_empty() {
+            " "
+        } else {
+            "!"
+        };
         println!(
             "{mark} #{:<6} {:<22} {}",
             a.index,
@@ -294,6 +317,11 @@ fn print_json(
                 "late": a.flags.late,
                 "revocation_after_basis": a.flags.revocation_after_basis,
                 "stale_check": a.flags.stale_check,
+                "tx": a.id.to_string(),
+                "first_from_org": a.first_from_org,
+                "flagged": a.flagged.iter().map(|r| r.fhir_code()).collect::<Vec<_>>(),
+                "flag_explanation": a.flag_words(),
+                "disputed": a.disputed.map(|r| r.fhir_code()),
             })
         })
         .collect();

@@ -3,7 +3,7 @@
 //! It manages a patient's keys (`assent key …`) and signs consent (`grant`,
 //! `revoke`, `delegate`), explains any transaction (`tx show`) and converts
 //! grants to and from FHIR (`fhir`), talks to the ledger (`submit`,
-//! `history` with its audit), shows grants as QR codes (`qr`), and serves
+//! `history` with its audit, `dispute`), shows grants as QR codes (`qr`), and serves
 //! clinics (`clinic scan | record-access | request`). Every rule it applies
 //! comes from `assent-core`.
 
@@ -11,6 +11,7 @@ mod answer_cmd;
 mod cli;
 mod clinic_cmd;
 mod consent_cmd;
+mod dispute_cmd;
 mod error;
 mod key_cmd;
 mod ledger_cmd;
@@ -35,6 +36,7 @@ fn main() -> ExitCode {
         cli::Command::Fhir(command) => consent_cmd::fhir(&origin, command),
         cli::Command::Submit(args) => ledger_cmd::submit(&dir, &origin, args),
         cli::Command::History(args) => ledger_cmd::history(&dir, &origin, args),
+        cli::Command::Dispute(args) => dispute_cmd::run(&dir, &origin, args),
         cli::Command::Answer(args) => answer_cmd::run(&dir, &origin, args),
         cli::Command::Qr(args) => qr_cmd::run(&origin, args),
         cli::Command::Rotate(args) => rotate_cmd::run(&dir, &origin, args),

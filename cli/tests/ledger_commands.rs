@@ -206,6 +206,48 @@ fn patient_and_clinic_against_a_real_ledger() {
     assert_eq!(verdicts, ["covered", "outside_scope"]);
     assert_eq!(h["accesses"][0]["org_name"], "Riverside Clinic");
     assert_eq!(h["entries"], 4, "{h}"); // enroll, grant, two accesses
+    assert_eq!(h["accesses"][0]["first_from_org"], true);
+    assert_eq!(h["accesses"][1]["first_from_org"], false);
+
+    // The patient disputes the second access by its entry number; the ledger
+    // takes it once, and the history shows it.
+    let entry = h["accesses"][1]["index"].as_u64().unwrap().to_string();
+    let dispute = |reason: &str| {
+        w.run(
+            &["dispute", &entry, "--reason", reason, "--ledger", &url],
+            None,
+        )
+    };
+    let out = dispute("unexpected");
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(text(&out.stdout).contains("I did not expect this"));
+    let h = history_until(&w, &url, |v| v["accesses"][1]["disputed"] == "unexpected");
+    assert!(h["accesses"][0]["disputed"].is_null());
+    let out = dispute("no-emergency");
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("already_disputed"),
+        "{}",
+        text(&out.stderr)
+    );
+    // The entry before the first access is the patient's grant.
+    let grant_entry = (h["accesses"][0]["index"].as_u64().unwrap() - 1).to_string();
+    let out = w.run(
+        &[
+            "dispute",
+            &grant_entry,
+            "--reason",
+            "unexpected",
+            "--ledger",
+            &url,
+        ],
+        None,
+    );
+    assert!(
+        text(&out.stderr).contains("is a Grant, not an access to your records"),
+        "{}",
+        text(&out.stderr)
+    );
 
     // The grant as a QR code, scanned by the clinic (and by another one).
     let png = w.path("g.png");

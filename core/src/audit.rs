@@ -9,16 +9,20 @@
 //! after revocation, outside the period or the scope, or no grant. Flags say
 //! what else a person should know: the clinic checked offline, it recorded
 //! the access late, or the revocation was not yet in the checkpoint it checked
-//! against.
+//! against. Oversight joins in: an access the consortium's monitor flagged
+//! carries its reasons in the patient's words (never a staff identity, a
+//! score or a model), one the patient disputed carries the dispute, and
+//! [`notices`] picks what a patient is told about unasked: an
+//! organisation's first access, every emergency override, every flag.
 
-use crate::codes::{Code, OrgKind, Purpose};
+use crate::codes::{AlertReason, Code, DisputeReason, OrgKind, Purpose};
 use crate::explain;
 use crate::history::VerifiedEntry;
-use crate::ids::{DelegationId, GrantId, IdentityId, OrgId, ProposalId};
+use crate::ids::{DelegationId, GrantId, IdentityId, OrgId, ProposalId, TxId};
 use crate::policy::{ConsentView, Decision};
 use crate::state::GrantRecord;
 use crate::tx::{Kind, RecordAccess, SignedTx};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// A record appended more than this after the access is marked late (24 h).
 pub const LATE_AFTER: u64 = 86_400;
@@ -140,6 +144,8 @@ pub struct Flags {
 pub struct AuditedAccess {
     /// Its entry's index.
     pub index: u64,
+    /// Its transaction's id (what a dispute names).
+    pub id: TxId,
     /// The entry's leaf time.
     pub recorded: u64,
     /// What the organisation recorded.
@@ -148,6 +154,12 @@ pub struct AuditedAccess {
     pub decision: Decision,
     /// Extra marks.
     pub flags: Flags,
+    /// Why the consortium's monitor flagged it (empty: not flagged).
+    pub flagged: BTreeSet<AlertReason>,
+    /// The patient's dispute, if they disputed it.
+    pub disputed: Option<DisputeReason>,
+    /// The organisation's first recorded access to this record.
+    pub first_from_org: bool,
 }
 
 impl AuditedAccess {
@@ -191,8 +203,60 @@ impl AuditedAccess {
         if self.flags.late {
             text.push_str("; recorded more than a day late");
         }
+        if let Some(words) = self.flag_words() {
+            text.push_str(". ");
+            text.push_str(&words);
+        }
+        if let Some(reason) = self.disputed {
+            text.push_str(&format!(". You disputed it: \"{}\"", reason.describe()));
+        }
         text
     }
+
+    /// The monitor's flag in the patient's words, if it flagged the access.
+    pub fn flag_words(&self) -> Option<String> {
+        (!self.flagged.is_empty()).then(|| {
+            let why: Vec<&str> = self.flagged.iter().map(|r| r.describe()).collect();
+            format!(
+                "Flagged for review by the consortium's monitor: {}",
+                why.join("; ")
+            )
+        })
+    }
+}
+
+/// What a patient is told about without asking (DESIGN §7): an
+/// organisation's first access to their record, every emergency override,
+/// and every access the monitor flagged; as (entry index, plain sentence),
+/// oldest first. `org_name` names organisations from the proven directory.
+pub fn notices(
+    accesses: &[AuditedAccess],
+    org_name: impl Fn(&OrgId) -> String,
+) -> Vec<(u64, String)> {
+    let mut out = Vec::new();
+    for a in accesses {
+        let org = org_name(&a.access.org);
+        let when = explain::date(a.access.accessed_at);
+        if a.first_from_org {
+            out.push((
+                a.index,
+                format!("{org} opened your record for the first time on {when}."),
+            ));
+        }
+        if let Decision::EmergencyOverride { reason } = &a.decision {
+            out.push((
+                a.index,
+                format!(
+                    "{org} used emergency access to your record on {when}: {}.",
+                    reason.describe()
+                ),
+            ));
+        }
+        if let Some(words) = a.flag_words() {
+            out.push((a.index, format!("{org}'s access on {when}. {words}.")));
+        }
+    }
+    out
 }
 
 /// Judges every access in `entries` (one identity's verified chain, oldest
@@ -208,15 +272,34 @@ pub fn audit(
     for (org, kind) in directory {
         view.add_org(org, kind);
     }
+    let mut flagged: BTreeMap<TxId, BTreeSet<AlertReason>> = BTreeMap::new();
+    let mut disputed: BTreeMap<TxId, DisputeReason> = BTreeMap::new();
     for entry in entries {
         view.apply(identity, entry);
+        // The ledger let only a registered monitor's alerts and the
+        // patient's own disputes into this chain.
+        match &entry.tx.body().kind {
+            Kind::MonitoringAlert(alert) => {
+                for access in &alert.accesses {
+                    flagged.entry(*access).or_default().extend(&alert.reasons);
+                }
+            }
+            Kind::DisputeAccess(d) => {
+                disputed.entry(d.access).or_insert(d.reason);
+            }
+            _ => {}
+        }
     }
+    let mut seen_orgs = BTreeSet::new();
     entries
         .iter()
         .filter_map(|entry| match &entry.tx.body().kind {
             Kind::RecordAccess(a) if a.patient == *identity => {
                 let mut judged = judge(&view, entry, a);
                 judged.flags.stale_check = stale(entries, entry.leaf.index, a, max_view_age);
+                judged.flagged = flagged.remove(&judged.id).unwrap_or_default();
+                judged.disputed = disputed.get(&judged.id).copied();
+                judged.first_from_org = seen_orgs.insert(a.org);
                 Some(judged)
             }
             _ => None,
@@ -235,6 +318,7 @@ fn judge(view: &ChainView, entry: &VerifiedEntry, access: &RecordAccess) -> Audi
     };
     AuditedAccess {
         index: entry.leaf.index,
+        id: entry.tx.id(),
         recorded: entry.leaf.time,
         access: access.clone(),
         decision,
@@ -244,6 +328,9 @@ fn judge(view: &ChainView, entry: &VerifiedEntry, access: &RecordAccess) -> Audi
             revocation_after_basis,
             stale_check: false,
         },
+        flagged: BTreeSet::new(),
+        disputed: None,
+        first_from_org: false,
     }
 }
 

@@ -349,3 +349,110 @@ fn an_unknown_organisation_is_never_covered() {
     let audited = audit(&w.patient(), &chain(&w), Vec::new(), VIEW_AGE);
     assert_eq!(audited[0].verdict(), "unknown_org");
 }
+
+#[test]
+fn flags_first_accesses_and_notices() {
+    use crate::codes::AlertReason;
+    use crate::ids::{CaseId, ContentHash, ModelId, ProposalId};
+    use crate::tx::{
+        ActivateModel, Approve, GovAction, MonitoringAlert, Propose, RegisterModel, Score,
+        TrainingSummary,
+    };
+    let mut w = World::new();
+    let operator = w.clinic;
+    let p = w.ok(
+        &key(1),
+        Kind::Propose(Propose {
+            action: GovAction::RegisterMonitor {
+                key: key(60).public_key(),
+                operator,
+            },
+            expires: T0 + DAY,
+        }),
+    );
+    w.ok(
+        &key(2),
+        Kind::Approve(Approve {
+            proposal: ProposalId(p.id().0),
+        }),
+    );
+    let model = w.ok(
+        &key(60),
+        Kind::RegisterModel(RegisterModel {
+            params: ContentHash([1; 32]),
+            code_version: "0.1.0".into(),
+            seed: 1,
+            window: (0, 1),
+            training: TrainingSummary {
+                accesses: 0,
+                orgs: 0,
+                actors: 0,
+                patients: 0,
+            },
+            evaluation: ContentHash([2; 32]),
+        }),
+    );
+    let model = ModelId(model.id().0);
+    w.ok(&key(60), Kind::ActivateModel(ActivateModel { model }));
+    let g = GrantId(w.ok(&key(10), grant_to(w.clinic, lab_scope())).id().0);
+    let clinic = w.clinic;
+    let first = access(
+        &w,
+        clinic,
+        AccessGround::Grant(g),
+        ResourceType::Observation,
+        Purpose::Treat,
+        Some(1),
+    );
+    w.ok(&key(30), first);
+    w.now += 3_600;
+    let second = access(
+        &w,
+        clinic,
+        AccessGround::Grant(g),
+        ResourceType::Observation,
+        Purpose::Treat,
+        Some(1),
+    );
+    let second = w.ok(&key(30), second).id();
+    w.ok(
+        &key(60),
+        Kind::MonitoringAlert(MonitoringAlert {
+            model,
+            case: CaseId([3; 32]),
+            org: clinic,
+            actor: None,
+            score: Score::from_millionths(900_000).unwrap(),
+            reasons: vec![AlertReason::NoCareRelation],
+            features: ContentHash([4; 32]),
+            accesses: vec![second],
+        }),
+    );
+    // The chain as the ledger links it: the alert joins the patient's.
+    let mut entries = chain(&w);
+    let (alert, time) = w.log.last().unwrap().clone();
+    entries.push(VerifiedEntry {
+        leaf: Leaf {
+            index: w.log.len() as u64 - 1,
+            time,
+            links: vec![],
+            tx: alert.bytes().to_vec(),
+        },
+        tx: alert,
+    });
+    let audited = audit(&w.patient(), &entries, directory(&w), VIEW_AGE);
+    assert_eq!(audited.len(), 2);
+    assert!(audited[0].first_from_org && audited[0].flagged.is_empty());
+    assert!(!audited[1].first_from_org);
+    assert_eq!(audited[1].id, second);
+    assert_eq!(audited[1].flagged, [AlertReason::NoCareRelation].into());
+    assert!(audited[1]
+        .explain("Riverside")
+        .contains("no recent care at this organisation explains it"));
+    let told = notices(&audited, |_| "Riverside".into());
+    assert_eq!(told.len(), 2, "{told:?}");
+    assert!(told[0]
+        .1
+        .contains("Riverside opened your record for the first time"));
+    assert!(told[1].1.contains("Flagged for review"));
+}
