@@ -1,7 +1,7 @@
 //! Cases and their evaluation against an answer key (`assent-monitor eval`).
 //!
 //! Alerts are grouped into cases per organisation, staff pseudonym and week;
-//! cases are ranked by the sum of their alerts' weights, and a privacy
+//! cases are ranked by their strongest alert, then the sum of their weights, and a privacy
 //! officer reviews one case per 2,000 accesses. A campaign counts as caught
 //! when a reviewed case holds one of its accesses, alerted no later than a
 //! day after the campaign's last access. Consent violations are also scored
@@ -48,6 +48,15 @@ impl Case {
 /// What makes alerts one case: organisation, staff pseudonym, week.
 type CaseKey = (OrgId, Option<[u8; 16]>, u64);
 
+/// A case's rank: its strongest alert first, then (below 1,000) the sum of
+/// all its weights, so a case of many weak alerts never outranks one strong
+/// alert (a busy clinician's many faint oddities are not one consent breach).
+fn case_score(alerts: &[Alert]) -> u32 {
+    let strongest = alerts.iter().map(|a| a.reason.weight()).max().unwrap_or(0);
+    let total: u32 = alerts.iter().map(|a| a.reason.weight()).sum();
+    strongest * 1_000 + total.min(999)
+}
+
 /// Groups alerts into cases, ranked: highest score first, then earliest.
 pub fn cases(alerts: &[Alert]) -> Vec<Case> {
     let mut by: BTreeMap<CaseKey, Vec<Alert>> = BTreeMap::new();
@@ -59,7 +68,7 @@ pub fn cases(alerts: &[Alert]) -> Vec<Case> {
     let mut out: Vec<Case> = by
         .into_iter()
         .map(|((org, actor, week), alerts)| Case {
-            score: alerts.iter().map(|a| a.reason.weight()).sum(),
+            score: case_score(&alerts),
             org,
             actor,
             week,

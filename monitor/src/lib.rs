@@ -11,13 +11,19 @@
 //! the rules-only baseline (exact consent checks with core's policy engine,
 //! override bursts, unusual hours, volume against a robust baseline); and
 //! [`eval`], cases and the quality table at a privacy officer's review
-//! budget. The learned detector, the monitor's transactions and its reports
-//! come next (the monitoring issue).
+//! budget; [`features`], [`forest`] and [`detector`], the learned half: a
+//! seeded, byte-reproducible isolation forest over each person's access
+//! features, whose alerts name the features that moved them. The monitor's
+//! transactions on a live ledger and its reports come next (the monitoring
+//! issue).
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod detector;
 pub mod entries;
 pub mod eval;
+pub mod features;
+pub mod forest;
 pub mod rules;
 pub mod sim;

@@ -92,12 +92,18 @@ fn main() -> Result<()> {
             let answers: Vec<eval::Answer> = serde_json::from_slice(&read("answers.json")?)?;
             let alerts = eval::rules_alerts(&genesis, &entries)?;
             let rules = eval::evaluate("rules", &entries, &alerts, &answers);
+            let (alerts, _) = assent_monitor::detector::detect(&genesis, &entries, 1)?;
+            let detector = eval::evaluate("detector", &entries, &alerts, &answers);
             if json {
                 println!(
                     "{}",
-                    serde_json::to_string_pretty(&serde_json::json!({ "rules": rules }))?
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({ "detector": detector, "rules": rules })
+                    )?
                 );
             } else {
+                print!("{}", detector.table());
+                println!();
                 print!("{}", rules.table());
             }
             Ok(())

@@ -35,6 +35,13 @@ pub enum Reason {
         /// The hour (UTC).
         hour: u8,
     },
+    /// The isolation forest found the access unlike the usual pattern.
+    Unusual {
+        /// The forest's score, in millionths.
+        score: u32,
+        /// The features that moved it (indexes into `features::NAMES`).
+        moved: Vec<u8>,
+    },
     /// More patients in a day than the staff member's usual.
     VolumeSpike {
         /// Distinct patients so far today.
@@ -58,6 +65,17 @@ impl Reason {
             Reason::UnusualHour { hour } => format!(
                 "This staff member read a record at {hour:02}:00, an hour they almost never work."
             ),
+            Reason::Unusual { moved, .. } => {
+                let words: Vec<&str> = moved
+                    .iter()
+                    .filter_map(|i| crate::features::WORDS.get(usize::from(*i)).copied())
+                    .collect();
+                if words.is_empty() {
+                    "This access is unlike this organisation's usual pattern.".into()
+                } else {
+                    format!("This access is unlike the usual pattern: {}.", words.join("; "))
+                }
+            }
             Reason::VolumeSpike { patients, usual } => format!(
                 "This staff member opened {patients} patients' records in a day; they usually open {usual}."
             ),
@@ -71,6 +89,8 @@ impl Reason {
             Reason::OverrideBurst { count } => 10 * count,
             Reason::UnusualHour { .. } => 20,
             Reason::VolumeSpike { .. } => 15,
+            // 620 000 (the threshold) weighs 24, a certain outlier 100.
+            Reason::Unusual { score, .. } => score.saturating_sub(500_000) / 5_000,
         }
     }
 }
