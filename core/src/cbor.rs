@@ -229,6 +229,21 @@ pub fn array(value: Value, field: &'static str, max: usize) -> Result<Vec<Value>
     }
 }
 
+/// An array of exactly `N` items, for destructuring (`let [a, b] = …`).
+///
+/// # Errors
+/// [`CborError::WrongType`] naming `field`: "an array of bounded length"
+/// when longer, `expected` (e.g. `"[start, end]"`) when shorter.
+pub fn array_n<const N: usize>(
+    value: Value,
+    field: &'static str,
+    expected: &'static str,
+) -> Result<[Value; N], CborError> {
+    array(value, field, N)?
+        .try_into()
+        .map_err(|_| wrong(field, expected))
+}
+
 /// A text string of at most `max` bytes.
 ///
 /// # Errors

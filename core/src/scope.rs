@@ -275,21 +275,11 @@ fn set_from<C: Code>(value: Option<Value>, field: &'static str) -> Result<BTreeS
     let Some(value) = value else {
         return Ok(BTreeSet::new());
     };
-    let items = cbor::array(value, field, C::ALL.len())?;
+    let items = crate::codes::read_ascending::<C, ScopeError>(value, field, C::ALL.len())?;
     if items.is_empty() {
         return Err(CborError::NonCanonical("an empty set is omitted").into());
     }
-    let mut out = BTreeSet::new();
-    let mut last = None;
-    for item in items {
-        let code = C::from_number(cbor::uint(item, field)?)?;
-        if last.is_some_and(|l| code <= l) {
-            return Err(CborError::NonCanonical("set members must ascend without repeats").into());
-        }
-        last = Some(code);
-        out.insert(code);
-    }
-    Ok(out)
+    Ok(items.into_iter().collect())
 }
 
 /// A period as CBOR `[start, end]`.
@@ -302,11 +292,7 @@ pub fn period_value(p: &Period) -> Value {
 /// # Errors
 /// Structural fault or [`ScopeError::EmptyPeriod`].
 pub fn period_from(value: Value, field: &'static str) -> Result<Period, ScopeError> {
-    let items = cbor::array(value, field, 2)?;
-    let [start, end]: [Value; 2] = items.try_into().map_err(|_| CborError::WrongType {
-        field,
-        expected: "[start, end]",
-    })?;
+    let [start, end] = cbor::array_n(value, field, "[start, end]")?;
     let period = Period {
         start: cbor::uint(start, field)?,
         end: cbor::uint(end, field)?,

@@ -8,6 +8,8 @@
 mod macros;
 pub mod v1;
 
+use crate::cbor::{self, CborError};
+
 pub use v1::{
     AccessMode, Action, AlertReason, Category, DisputeReason, EmergencyReason, OrgKind, Purpose,
     ResourceType, SecurityLabel,
@@ -33,6 +35,29 @@ pub struct UnknownName {
     pub name: String,
     /// The names the table knows, comma-separated.
     pub known: String,
+}
+
+/// Codes as a CBOR array of at most `max`, strictly ascending: the one
+/// encoding of a set (an empty array is returned as is; what an empty set
+/// means is the caller's rule).
+///
+/// # Errors
+/// Structural faults, an unknown code, or members out of order or repeated
+/// ([`CborError::NonCanonical`]).
+pub(crate) fn read_ascending<C: Code, E: From<CborError> + From<UnknownCode>>(
+    value: ciborium::value::Value,
+    field: &'static str,
+    max: usize,
+) -> Result<Vec<C>, E> {
+    let mut out: Vec<C> = Vec::new();
+    for item in cbor::array(value, field, max)? {
+        let code = C::from_number(cbor::uint(item, field)?)?;
+        if out.last().is_some_and(|last| *last >= code) {
+            return Err(CborError::NonCanonical("set members must ascend without repeats").into());
+        }
+        out.push(code);
+    }
+    Ok(out)
 }
 
 /// What every code table offers.

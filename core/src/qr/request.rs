@@ -18,7 +18,7 @@
 
 use super::base45;
 use super::error::{strip_prefix, CodeKind, Item, QrError};
-use crate::cbor::{self, CborError, MapReader, MapWriter};
+use crate::cbor::{self, MapReader, MapWriter};
 use crate::codes::{Code, Purpose};
 use crate::ids::OrgId;
 use crate::keys::{PublicKey, SigningKey};
@@ -116,16 +116,9 @@ impl ConsentRequest {
 }
 
 fn read_purposes(value: Value) -> Result<BTreeSet<Purpose>, TxError> {
-    let items = cbor::array(value, "purposes", Purpose::ALL.len())?;
-    let mut out = BTreeSet::new();
-    for item in items {
-        let p = Purpose::from_number(cbor::uint(item, "purposes")?)?;
-        if out.last().is_some_and(|last| *last >= p) {
-            return Err(CborError::NonCanonical("purposes ascend without repeats").into());
-        }
-        out.insert(p);
-    }
-    Ok(out)
+    let purposes: Vec<Purpose> =
+        crate::codes::read_ascending::<_, TxError>(value, "purposes", Purpose::ALL.len())?;
+    Ok(purposes.into_iter().collect())
 }
 
 /// A consent request whose encoding and signature were checked (or that this

@@ -172,12 +172,12 @@ impl Oversight {
         let nullable = |v: Value| (!matches!(v, Value::Null)).then_some(v);
         let mut o = Oversight::default();
         for row in rows(m.required(0, "members")?, "members")? {
-            let [k, org] = tuple::<2>(row, "member")?;
+            let [k, org] = cbor::array_n::<2>(row, "member", ROW)?;
             o.members
                 .insert(id(k, "member key")?, OrgId(id(org, "org")?));
         }
         for row in rows(m.required(1, "monitors")?, "monitors")? {
-            let [mid, key, operator, active] = tuple::<4>(row, "monitor")?;
+            let [mid, key, operator, active] = cbor::array_n::<4>(row, "monitor", ROW)?;
             let key = PublicKey::from_bytes(&id(key, "monitor key")?).map_err(|_| {
                 CborError::WrongType {
                     field: "monitor key",
@@ -194,7 +194,7 @@ impl Oversight {
             o.monitors.insert(MonitorId(id(mid, "monitor")?), record);
         }
         for row in rows(m.required(2, "models")?, "models")? {
-            let [mid, monitor, params, since] = tuple::<4>(row, "model")?;
+            let [mid, monitor, params, since] = cbor::array_n::<4>(row, "model", ROW)?;
             let record = ModelRecord {
                 monitor: MonitorId(id(monitor, "monitor")?),
                 params: ContentHash(id(params, "params")?),
@@ -203,7 +203,8 @@ impl Oversight {
             o.models.insert(ModelId(id(mid, "model")?), record);
         }
         for row in rows(m.required(3, "suspensions")?, "suspensions")? {
-            let [sid, org, purposes, from, until, ended] = tuple::<6>(row, "suspension")?;
+            let [sid, org, purposes, from, until, ended] =
+                cbor::array_n::<6>(row, "suspension", ROW)?;
             let purposes = rows(purposes, "purposes")?
                 .into_iter()
                 .map(|p| {
@@ -228,7 +229,7 @@ impl Oversight {
                 .insert(ProposalId(id(sid, "suspension")?), record);
         }
         for row in rows(m.required(4, "accesses")?, "accesses")? {
-            let [tx, patient, org] = tuple::<3>(row, "access")?;
+            let [tx, patient, org] = cbor::array_n::<3>(row, "access", ROW)?;
             let access = AccessRef {
                 patient: id(patient, "patient")?,
                 org: OrgId(id(org, "org")?),
@@ -251,11 +252,5 @@ impl AccessRef {
     }
 }
 
-fn tuple<const N: usize>(value: Value, what: &'static str) -> Result<[Value; N], CborError> {
-    cbor::array(value, what, N)?
-        .try_into()
-        .map_err(|_| CborError::WrongType {
-            field: what,
-            expected: "a fixed-length row",
-        })
-}
+/// What a snapshot row of oversight state is.
+const ROW: &str = "a fixed-length row";

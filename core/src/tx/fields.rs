@@ -53,11 +53,10 @@ pub(super) fn read_codes<C: Code>(
     field: &'static str,
     max: usize,
 ) -> Result<Vec<C>, TxError> {
-    let out = cbor::array(value, field, max)?
-        .into_iter()
-        .map(|v| read_code::<C>(v, field))
-        .collect::<Result<Vec<_>, _>>()?;
-    ascending(&out, field)?;
+    let out = crate::codes::read_ascending::<C, TxError>(value, field, max)?;
+    if out.is_empty() {
+        return Err(CborError::Missing(field).into());
+    }
     Ok(out)
 }
 

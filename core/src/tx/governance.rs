@@ -109,11 +109,7 @@ pub(crate) fn action_value(action: &GovAction) -> Value {
 
 /// Reads a governance act.
 pub(crate) fn read_action(value: Value) -> Result<GovAction, TxError> {
-    let parts = cbor::array(value, "action", 2)?;
-    let [which, fields]: [Value; 2] = parts.try_into().map_err(|_| CborError::WrongType {
-        field: "action",
-        expected: "[action, fields]",
-    })?;
+    let [which, fields] = cbor::array_n(value, "action", "[action, fields]")?;
     let which = cbor::uint(which, "action")?;
     let name = match which {
         1 => "RegisterOrg",

@@ -184,11 +184,7 @@ impl ActorTag {
 
     /// Reads CBOR `[epoch, tag]`.
     pub(super) fn from_value(value: Value) -> Result<ActorTag, TxError> {
-        let parts = cbor::array(value, "actor", 2)?;
-        let [epoch, tag]: [Value; 2] = parts.try_into().map_err(|_| CborError::WrongType {
-            field: "actor",
-            expected: "[epoch, tag]",
-        })?;
+        let [epoch, tag] = cbor::array_n(value, "actor", "[epoch, tag]")?;
         Ok(ActorTag {
             epoch: cbor::uint32(epoch, "actor epoch")?,
             tag: cbor::bytes_n(tag, "actor tag")?,
@@ -468,11 +464,7 @@ fn read_access(m: &mut MapReader) -> Result<RecordAccess, TxError> {
     }
     let mut resources: Vec<(ResourceType, u32)> = Vec::with_capacity(items.len());
     for item in items {
-        let pair = cbor::array(item, "resource", 2)?;
-        let [t, n]: [Value; 2] = pair.try_into().map_err(|_| CborError::WrongType {
-            field: "resource",
-            expected: "[type, count]",
-        })?;
+        let [t, n] = cbor::array_n(item, "resource", "[type, count]")?;
         let t: ResourceType = read_code(t, "resource type")?;
         let n = cbor::uint32(n, "count")?;
         if n == 0 || resources.last().is_some_and(|(last, _)| *last >= t) {

@@ -224,16 +224,10 @@ pub(super) fn read_dispute(m: &mut MapReader) -> Result<DisputeAccess, TxError> 
 }
 
 fn uints<const N: usize>(value: Value, field: &'static str) -> Result<[u64; N], TxError> {
-    let items = cbor::array(value, field, N)?;
-    let numbers = items
-        .into_iter()
-        .map(|v| cbor::uint(v, field))
-        .collect::<Result<Vec<_>, _>>()?;
-    numbers.try_into().map_err(|_| {
-        CborError::WrongType {
-            field,
-            expected: "a fixed-length array of numbers",
-        }
-        .into()
-    })
+    let items: [Value; N] = cbor::array_n(value, field, "a fixed-length array of numbers")?;
+    let mut out = [0u64; N];
+    for (slot, v) in out.iter_mut().zip(items) {
+        *slot = cbor::uint(v, field)?;
+    }
+    Ok(out)
 }
