@@ -207,7 +207,7 @@ pub fn judge(
 pub fn judge_checked(checked: &Checked, log: &Replica, now: u64) -> Finding {
     match checked {
         Checked::Fork(held, offered) => judge_fork(held, offered, log),
-        Checked::Overdue(receipt) => match log.index_of(&receipt.tx) {
+        Checked::Overdue { receipt, .. } => match log.index_of(&receipt.tx) {
             Some(index) => Finding::Included { index },
             // The log itself ran past the deadline without it: every
             // checkpoint made by then is a prefix of this log.
@@ -225,8 +225,14 @@ pub fn judge_checked(checked: &Checked, log: &Replica, now: u64) -> Finding {
 pub enum Checked {
     /// Two sequencer-signed checkpoints.
     Fork(Checkpoint, Checkpoint),
-    /// A receipt under the receipt key, for the transaction posted with it.
-    Overdue(Receipt),
+    /// A receipt under the receipt key, and the transaction posted with it
+    /// (its bytes, decoded once).
+    Overdue {
+        /// The receipt.
+        receipt: Receipt,
+        /// The transaction's bytes.
+        tx: Vec<u8>,
+    },
 }
 
 /// Checks what can be checked without the log: every signature, the
@@ -256,7 +262,7 @@ pub fn check(
             if TxId::of(&bytes) != receipt.tx {
                 return Err(EvidenceError::WrongTx);
             }
-            Ok(Checked::Overdue(receipt))
+            Ok(Checked::Overdue { receipt, tx: bytes })
         }
     }
 }
@@ -292,7 +298,7 @@ fn judge_fork(a: &Checkpoint, b: &Checkpoint, log: &Replica) -> Finding {
             if *cp != log.checkpoint() {
                 return Finding::Equivocation { size: cp.size };
             }
-        } else if log.tree().root_at(cp.size).map(|h| h.0) != Ok(cp.root) {
+        } else if !log.has_root(cp.size, &cp.root) {
             return Finding::Equivocation { size: cp.size };
         }
     }

@@ -350,13 +350,14 @@ impl WalletSecret {
     }
 }
 
-/// Makes a `Grant` or `Revoke` that names no patient name `patient`; any
-/// other transaction, or one that names a patient already, is left alone.
+/// The signing key of `identity` from the stretched seed.
 fn derive(seed: &Seed, identity: IdentityRef) -> Result<SigningKey, WalletError> {
     SigningKey::derive(seed, identity)
         .map_err(|_| WalletError::Identities("index or generation is 2^31 or more"))
 }
 
+/// Makes a `Grant` or `Revoke` that names no patient name `patient`; any
+/// other transaction, or one that names a patient already, is left alone.
 fn name_patient(kind: &mut crate::tx::Kind, patient: IdentityId) {
     match kind {
         crate::tx::Kind::Grant(g) => {

@@ -38,8 +38,6 @@ pub struct Round {
     /// Why the wallet's key could not be kept in step with its chain, if so
     /// (the rest of the round stands).
     pub key_problem: Option<String>,
-    /// What was posted to the validators' evidence endpoints.
-    pub reported: super::report::Reported,
 }
 
 /// Queues the primary identity's `Enroll` (PROTOCOL §1: sent when the wallet
@@ -59,8 +57,9 @@ pub fn queue_enroll(
     nonce: [u8; 8],
 ) -> Result<bool, WalletError> {
     let identity = wallet.identities()[0];
-    let key_text = wallet.primary_public_key().to_string();
-    let seen = state.histories.get(&key_text).is_some_and(|h| h.count > 0);
+    let seen = state
+        .verified_history(&IdentityId(wallet.primary_public_key()))
+        .is_some();
     let queued = state.outbox.items().iter().any(|o| o.kind == "Enroll");
     if seen || queued {
         return Ok(false);
@@ -92,11 +91,11 @@ pub async fn round(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<Round, SyncError> {
     let result = steps(client, state, wallet, now, nonce, progress).await;
-    let reported = super::report::report(client, state, now).await;
+    super::report::report(client, state, now).await;
     let mut done = result?;
-    // A receipt renewed through a validator is no longer overdue.
+    // Judged after reporting: a receipt renewed through a validator is no
+    // longer overdue.
     done.overdue = state.outbox.overdue(now).cloned().collect();
-    done.reported = reported;
     Ok(done)
 }
 
@@ -132,7 +131,6 @@ async fn steps(
         moved,
         resigned,
         key_problem,
-        reported: Default::default(),
     })
 }
 
@@ -151,13 +149,10 @@ fn keep_in_step(
     nonce: &mut dyn FnMut() -> [u8; 8],
     moved: &mut Option<IdentityRef>,
 ) -> Result<Vec<key_sync::Resigned>, SyncError> {
-    let name = identity.key().to_string();
-    let kept = state
-        .histories
-        .get(&name)
-        .filter(|h| h.count > 0)
-        .map(|h| h.signing_key.clone());
-    let Some(kept) = kept else {
+    let Some(kept) = state
+        .verified_history(identity)
+        .map(|h| h.signing_key.clone())
+    else {
         return Ok(Vec::new()); // nothing on the ledger yet
     };
     let current = match kept.and_then(|k| k.parse().ok()) {
@@ -166,7 +161,7 @@ fn keep_in_step(
             let entries =
                 sync::stored_entries(state, identity, origin).map_err(SyncError::Stored)?;
             let key = key_sync::chain_key(&entries, identity);
-            if let Some(h) = state.histories.get_mut(&name) {
+            if let Some(h) = state.histories.get_mut(&identity.key().to_string()) {
                 h.signing_key = Some(key.to_string());
             }
             key
@@ -211,10 +206,7 @@ async fn read_history(
     let first = sync::sync_history(client, state, identity, &key, checkpoint, now, progress).await;
     // Probe other keys only for an identity the ledger holds (a 403 before
     // the `Enroll` lands means just that), and never show later keys for less.
-    let seen = state
-        .histories
-        .get(&identity.key().to_string())
-        .is_some_and(|h| h.count > 0);
+    let seen = state.verified_history(identity).is_some();
     let refusal = match first {
         Err(e) if forbidden(&e) && seen => e,
         other => return other,

@@ -34,6 +34,16 @@ pub struct LedgerState {
     pub histories: BTreeMap<String, StoredHistory>,
 }
 
+impl LedgerState {
+    /// `identity`'s stored history, once at least one entry was verified
+    /// (the identity is on the ledger).
+    pub fn verified_history(&self, identity: &IdentityId) -> Option<&StoredHistory> {
+        self.histories
+            .get(&identity.key().to_string())
+            .filter(|h| h.count > 0)
+    }
+}
+
 /// One identity's verified entries.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub struct StoredHistory {

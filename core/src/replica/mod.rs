@@ -165,6 +165,13 @@ impl Replica {
         &self.tree
     }
 
+    /// Whether this log, at `size` entries, had the root `root` (false for
+    /// a size past its end): how an older checkpoint is told to be of this
+    /// very log or of a fork.
+    pub fn has_root(&self, size: u64, root: &[u8; 32]) -> bool {
+        self.tree.root_at(size).is_ok_and(|h| h.0 == *root)
+    }
+
     /// The newest leaf time (0 for an empty log).
     pub fn last_time(&self) -> u64 {
         self.last_time

@@ -178,12 +178,10 @@ impl ConsentState {
         mut record: ProposalRecord,
         now: u64,
     ) -> Result<(ProposalRecord, Option<Enacted>), Refusal> {
-        let regulator_approved = record.approvals.iter().any(|k| {
-            self.genesis
-                .governance
-                .iter()
-                .any(|(m, role)| m.to_bytes() == *k && *role == Role::Regulator)
-        });
+        let regulator_approved =
+            self.genesis.governance.iter().any(|(m, role)| {
+                *role == Role::Regulator && record.approvals.contains(&m.to_bytes())
+            });
         let needs_regulator = self.accused(&record.action).is_some();
         if record.approvals.len() < self.genesis.threshold
             || (needs_regulator && !regulator_approved)

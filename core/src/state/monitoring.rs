@@ -15,6 +15,13 @@ impl ConsentState {
         self.monitor_of(signer).ok_or(Refusal::NotAMonitor)
     }
 
+    fn active_model(&self, monitor: &MonitorId) -> Option<ModelId> {
+        self.oversight
+            .monitors
+            .get(monitor)
+            .and_then(|m| m.active_model)
+    }
+
     pub(super) fn check_register_model(
         &self,
         id: TxId,
@@ -47,12 +54,7 @@ impl ConsentState {
         if !theirs {
             return Err(Refusal::UnknownModel(a.model));
         }
-        let active = self
-            .oversight
-            .monitors
-            .get(&monitor)
-            .and_then(|m| m.active_model);
-        if active == Some(a.model) {
+        if self.active_model(&monitor) == Some(a.model) {
             return Err(Refusal::ModelAlreadyActive(a.model));
         }
         Ok(Effect::ModelActivated {
@@ -67,12 +69,7 @@ impl ConsentState {
         signer: &PublicKey,
     ) -> Result<Effect, Refusal> {
         let monitor = self.monitor_signing(signer)?;
-        let active = self
-            .oversight
-            .monitors
-            .get(&monitor)
-            .and_then(|m| m.active_model);
-        if active != Some(a.model) {
+        if self.active_model(&monitor) != Some(a.model) {
             return Err(Refusal::ModelNotActive(a.model));
         }
         self.orgs.get(&a.org).ok_or(Refusal::UnknownOrg(a.org))?;

@@ -13,14 +13,13 @@ use assent_core::ids::TxId;
 use assent_core::note::{SignedCheckpoint, Vkey};
 use axum::http::StatusCode;
 use axum::Json;
-use data_encoding::BASE64;
 use std::collections::BTreeSet;
 use std::io::Write;
 use std::sync::{Arc, RwLock};
 use tokio::sync::{mpsc, oneshot};
 
 /// One posting and where its answer goes.
-type Posting = (Evidence, oneshot::Sender<Result<Answer, String>>);
+type Posting = (Evidence, Checked, oneshot::Sender<Answer>);
 
 /// How many postings may wait while the validator is busy; more are told
 /// to come back (the endpoint is public).
@@ -70,10 +69,10 @@ impl Validator {
         loop {
             tokio::select! {
                 () = &mut sleep => return None,
-                Some((evidence, reply)) = self.evidence.rx.recv() => {
-                    let answer = self.consider(&evidence).await;
-                    let halt = match &answer {
-                        Ok(Answer { finding: Finding::Equivocation { size }, .. }) => Some(*size),
+                Some((evidence, checked, reply)) = self.evidence.rx.recv() => {
+                    let answer = self.consider(&evidence, &checked).await;
+                    let halt = match &answer.finding {
+                        Finding::Equivocation { size } => Some(*size),
                         _ => None,
                     };
                     let _ = reply.send(answer);
@@ -88,36 +87,33 @@ impl Validator {
         }
     }
 
-    /// Judges one posting, keeps what matters, forwards a broken promise
-    /// (each once per promise). An overdue receipt is judged only once this
-    /// validator has caught up with the sequencer's newest checkpoint, so
-    /// its own lag is never taken for a withheld transaction.
-    async fn consider(&mut self, evidence: &Evidence) -> Result<Answer, String> {
-        let keys = (&self.genesis.sequencer, &self.genesis.receipt);
-        let origin = self.genesis.genesis.origin.clone();
-        let checked = check(evidence, keys, &origin).map_err(|e| e.to_string())?;
-        if let Checked::Overdue(receipt) = &checked {
+    /// Judges one posting, checked at the door, keeps what matters, forwards
+    /// a broken promise (each once per promise). An overdue receipt is judged
+    /// only once this validator has caught up with the sequencer's newest
+    /// checkpoint, so its own lag is never taken for a withheld transaction.
+    async fn consider(&mut self, evidence: &Evidence, checked: &Checked) -> Answer {
+        if let Checked::Overdue { receipt, .. } = checked {
             // Behind the sequencer and not yet past the deadline in its own
             // log: it cannot tell a withheld transaction from its own lag.
             // (Past the deadline, the log alone decides, however much the
             // sequencer appends meanwhile.)
             let absent = self.replica.index_of(&receipt.tx).is_none();
             if absent && self.replica.last_time() <= receipt.deadline && self.behind().await {
-                return Ok(Answer {
+                return Answer {
                     finding: Finding::Ahead,
                     forwarded: None,
-                });
+                };
             }
             if absent && self.judged.contains(&(receipt.tx, receipt.deadline)) {
-                return Ok(Answer {
+                return Answer {
                     finding: Finding::BrokenPromise,
                     forwarded: None,
-                });
+                };
             }
         }
-        let finding = judge_checked(&checked, &self.replica, unix_now());
-        let forwarded = match (&finding, evidence, &checked) {
-            (Finding::BrokenPromise, Evidence::Overdue { tx, .. }, Checked::Overdue(receipt)) => {
+        let finding = judge_checked(checked, &self.replica, unix_now());
+        let forwarded = match (&finding, checked) {
+            (Finding::BrokenPromise, Checked::Overdue { receipt, tx }) => {
                 let forwarded = self.forward(tx).await;
                 // Forwarded once per promise; tried again if the sequencer
                 // could not be reached.
@@ -143,7 +139,7 @@ impl Validator {
                 );
             }
         }
-        Ok(Answer { finding, forwarded })
+        Answer { finding, forwarded }
     }
 
     /// Whether the sequencer's newest checkpoint is past this validator's
@@ -171,15 +167,9 @@ impl Validator {
     }
 
     /// Submits the transaction to the sequencer on the poster's behalf.
-    async fn forward(&self, tx: &str) -> Forwarded {
-        let Ok(bytes) = BASE64.decode(tx.as_bytes()) else {
-            return Forwarded {
-                status: 0,
-                body: "not base64".into(),
-            };
-        };
+    async fn forward(&self, tx: &[u8]) -> Forwarded {
         let url = format!("{}/api/v1/submit", self.config.ledger);
-        match self.client.post(&url).body(bytes).send().await {
+        match self.client.post(&url).body(tx.to_vec()).send().await {
             Ok(r) => Forwarded {
                 status: r.status().as_u16(),
                 body: r.text().await.unwrap_or_default(),
@@ -238,17 +228,15 @@ async fn post_evidence(
     evidence: Evidence,
 ) -> Result<Json<Answer>, ApiError> {
     let (sequencer, receipt, origin) = &*keys;
-    check(&evidence, (sequencer, receipt), origin)
+    let checked = check(&evidence, (sequencer, receipt), origin)
         .map_err(|e| ApiError::bad_request("bad_evidence", e.to_string()))?;
     let (reply, answer) = oneshot::channel();
-    desk.try_send((evidence, reply)).map_err(|e| match e {
-        mpsc::error::TrySendError::Full(_) => busy(),
-        mpsc::error::TrySendError::Closed(_) => halted(),
-    })?;
-    match answer.await.map_err(|_| halted())? {
-        Ok(answer) => Ok(Json(answer)),
-        Err(why) => Err(ApiError::bad_request("bad_evidence", why)),
-    }
+    desk.try_send((evidence, checked, reply))
+        .map_err(|e| match e {
+            mpsc::error::TrySendError::Full(_) => busy(),
+            mpsc::error::TrySendError::Closed(_) => halted(),
+        })?;
+    Ok(Json(answer.await.map_err(|_| halted())?))
 }
 
 fn busy() -> ApiError {

@@ -246,7 +246,7 @@ impl Validator {
         if checkpoint.size < verified {
             // An older checkpoint of this very log (a stale cache on the
             // way) is not a second history: asked again. Another root is.
-            if self.replica.tree().root_at(checkpoint.size).map(|h| h.0) == Ok(checkpoint.root) {
+            if self.replica.has_root(checkpoint.size, &checkpoint.root) {
                 anyhow::bail!(
                     "the sequencer served an older checkpoint (size {}, this log has {verified}); asking again",
                     checkpoint.size
@@ -345,8 +345,7 @@ impl Validator {
             if !authentic || cp.size > self.replica.len() {
                 continue;
             }
-            let mine = self.replica.tree().root_at(cp.size).map(|h| h.0);
-            if mine != Ok(cp.root) {
+            if !self.replica.has_root(cp.size, &cp.root) {
                 return Some(Refusal::SplitView {
                     peer: peer.vkey.name().to_owned(),
                     size: cp.size,
