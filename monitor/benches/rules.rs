@@ -6,7 +6,6 @@
 // criterion_group! generates an undocumented function.
 #![allow(missing_docs)]
 
-use assent_monitor::entries::LedgerEntry;
 use assent_monitor::rules::Rules;
 use assent_monitor::sim::{simulate, Difficulty, Profile};
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
@@ -14,14 +13,7 @@ use criterion::{criterion_group, criterion_main, Criterion, Throughput};
 fn rules(c: &mut Criterion) {
     let sim = simulate(&Profile::tiny(), 1, Difficulty::Hard);
     let genesis = sim.genesis();
-    let entries: Vec<LedgerEntry> = sim
-        .entries
-        .iter()
-        .map(|e| LedgerEntry {
-            time: e.time,
-            tx: e.tx.clone(),
-        })
-        .collect();
+    let entries = sim.ledger_entries();
     let accesses = entries
         .iter()
         .filter(|e| matches!(e.tx.body().kind, assent_core::tx::Kind::RecordAccess(_)))

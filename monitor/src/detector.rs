@@ -9,7 +9,7 @@ use crate::eval::rules_alerts;
 use crate::features::{Features, NAMES};
 use crate::forest::Forest;
 use crate::rules::{Alert, Reason};
-use assent_core::tx::Kind;
+use assent_core::tx::{Kind, RecordAccess};
 
 /// Trees in the forest.
 pub const TREES: usize = 100;
@@ -55,26 +55,37 @@ impl Model {
     }
 }
 
-/// Every person's access with its features: (entry, features).
-fn featured(entries: &[LedgerEntry]) -> Vec<(usize, u64, Vec<i64>)> {
+/// One person's access with its features.
+struct Row<'a> {
+    entry: usize,
+    access: &'a RecordAccess,
+    features: Vec<i64>,
+}
+
+/// Every person's access with its features, in log order.
+fn featured(entries: &[LedgerEntry]) -> Vec<Row<'_>> {
     let mut features = Features::default();
     entries
         .iter()
         .enumerate()
-        .filter_map(|(i, e)| match &e.tx.body().kind {
-            Kind::RecordAccess(a) => features.observe(a).map(|f| (i, a.accessed_at, f)),
+        .filter_map(|(entry, e)| match &e.tx.body().kind {
+            Kind::RecordAccess(access) => features.observe(access).map(|features| Row {
+                entry,
+                access,
+                features,
+            }),
             _ => None,
         })
         .collect()
 }
 
 /// Trains the model on the first week of person accesses.
-pub fn train(rows: &[(usize, u64, Vec<i64>)], seed: u64) -> Option<Model> {
-    let start = rows.first()?.1;
+fn train(rows: &[Row<'_>], seed: u64) -> Option<Model> {
+    let start = rows.first()?.access.accessed_at;
     let training: Vec<Vec<i64>> = rows
         .iter()
-        .filter(|(_, at, _)| *at < start + TRAIN_SECONDS)
-        .map(|(_, _, f)| f.clone())
+        .filter(|r| r.access.accessed_at < start + TRAIN_SECONDS)
+        .map(|r| r.features.clone())
         .collect();
     let usual = (0..NAMES.len())
         .map(|f| {
@@ -93,6 +104,37 @@ pub fn train(rows: &[(usize, u64, Vec<i64>)], seed: u64) -> Option<Model> {
     })
 }
 
+/// The rules' alerts over `entries` joined by the forest's (log order), and
+/// the model it trained.
+pub fn with_forest(
+    mut alerts: Vec<Alert>,
+    entries: &[LedgerEntry],
+    seed: u64,
+) -> (Vec<Alert>, Option<Model>) {
+    let rows = featured(entries);
+    let Some(model) = train(&rows, seed) else {
+        return (alerts, None);
+    };
+    for row in &rows {
+        let score = model.forest.score(&row.features);
+        if score < THRESHOLD {
+            continue;
+        }
+        alerts.push(Alert {
+            entry: row.entry,
+            at: row.access.accessed_at,
+            org: row.access.org,
+            actor: row.access.actor.map(|t| t.tag),
+            reason: Reason::Unusual {
+                score,
+                moved: model.moved(&row.features),
+            },
+        });
+    }
+    alerts.sort_by_key(|a| a.entry);
+    (alerts, Some(model))
+}
+
 /// The detector's alerts over every entry (the rules' and the forest's),
 /// and the model it trained.
 pub fn detect(
@@ -100,32 +142,7 @@ pub fn detect(
     entries: &[LedgerEntry],
     seed: u64,
 ) -> Result<(Vec<Alert>, Option<Model>), EntriesError> {
-    let mut alerts = rules_alerts(genesis, entries)?;
-    let rows = featured(entries);
-    let Some(model) = train(&rows, seed) else {
-        return Ok((alerts, None));
-    };
-    for (entry, at, features) in &rows {
-        let score = model.forest.score(features);
-        if score < THRESHOLD {
-            continue;
-        }
-        let Kind::RecordAccess(a) = &entries[*entry].tx.body().kind else {
-            continue;
-        };
-        alerts.push(Alert {
-            entry: *entry,
-            at: *at,
-            org: a.org,
-            actor: a.actor.map(|t| t.tag),
-            reason: Reason::Unusual {
-                score,
-                moved: model.moved(features),
-            },
-        });
-    }
-    alerts.sort_by_key(|a| a.entry);
-    Ok((alerts, Some(model)))
+    Ok(with_forest(rules_alerts(genesis, entries)?, entries, seed))
 }
 
 #[cfg(test)]
@@ -139,14 +156,7 @@ mod tests {
     fn same_entries_and_seed_give_the_same_model_and_scores() {
         let sim = simulate(&Profile::tiny(), 1, Difficulty::Hard);
         let genesis = GenesisFile::of(&sim.genesis());
-        let entries: Vec<LedgerEntry> = sim
-            .entries
-            .iter()
-            .map(|e| LedgerEntry {
-                time: e.time,
-                tx: e.tx.clone(),
-            })
-            .collect();
+        let entries = sim.ledger_entries();
         let (a, model_a) = detect(&genesis, &entries, 7).unwrap();
         let (b, model_b) = detect(&genesis, &entries, 7).unwrap();
         let (model_a, model_b) = (model_a.unwrap(), model_b.unwrap());

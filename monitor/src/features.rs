@@ -10,6 +10,7 @@
 //! many patients this person opened today against their usual day, and was
 //! it break-glass.
 
+use crate::habits::Habits;
 use assent_core::ids::{IdentityId, OrgId};
 use assent_core::tx::{AccessGround, RecordAccess};
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
@@ -51,9 +52,7 @@ type Touch = (u64, Option<[u8; 16]>);
 
 #[derive(Debug, Default)]
 struct Person {
-    hours: [u32; 24],
-    total: u32,
-    overrides: VecDeque<u64>,
+    habits: Habits,
     today: u64,
     today_patients: BTreeSet<IdentityId>,
     /// Distinct patients on each finished day (most recent 30).
@@ -105,15 +104,13 @@ impl Features {
 
         let person = self.people.entry((access.org, tag)).or_default();
         let hour = ((at % DAY) / HOUR) as usize;
-        let near =
-            person.hours[(hour + 23) % 24] + person.hours[hour] + person.hours[(hour + 1) % 24];
-        let hour_rarity = if person.total < 30 {
+        let (near, total) = person.habits.near(hour);
+        let hour_rarity = if total < 30 {
             500
         } else {
-            1_000 - i64::from(near) * 1_000 / i64::from(person.total)
+            1_000 - i64::from(near) * 1_000 / i64::from(total)
         };
-        person.hours[hour] += 1;
-        person.total += 1;
+        person.habits.learn_hour(hour);
 
         let day = at / DAY;
         if day != person.today {
@@ -130,13 +127,12 @@ impl Features {
         let usual = median(&person.days).max(1);
         let volume_ratio = (person.today_patients.len() as i64 * 100 / i64::from(usual)).min(5_000);
 
-        if matches!(access.ground, AccessGround::Emergency(_)) {
-            person.overrides.push_back(at);
-        }
-        while person.overrides.front().is_some_and(|t| *t + 7 * DAY < at) {
-            person.overrides.pop_front();
-        }
-        let overrides_week = person.overrides.len().min(20) as i64;
+        let overrides = if matches!(access.ground, AccessGround::Emergency(_)) {
+            person.habits.override_at(at)
+        } else {
+            person.habits.overrides_within_week(at)
+        };
+        let overrides_week = i64::from(overrides.min(20));
         Some(vec![
             hour_rarity,
             org_first,

@@ -25,5 +25,6 @@ pub mod entries;
 pub mod eval;
 pub mod features;
 pub mod forest;
+mod habits;
 pub mod rules;
 pub mod sim;

@@ -14,6 +14,7 @@
 //! It reads codes, keys and pseudonyms only: no health data is on the ledger.
 
 use crate::entries::LedgerEntry;
+use crate::habits::Habits;
 use assent_core::ids::{IdentityId, OrgId};
 use assent_core::policy::{judge_access, Decision, DenyReason};
 use assent_core::state::{ConsentState, Genesis};
@@ -113,9 +114,7 @@ pub struct Alert {
 /// What the rules remember of one staff pseudonym.
 #[derive(Debug, Default)]
 struct Actor {
-    hours: [u32; 24],
-    total: u32,
-    overrides: VecDeque<u64>,
+    habits: Habits,
     /// Distinct patients per day (day number → patients).
     days: BTreeMap<u64, BTreeSet<IdentityId>>,
 }
@@ -139,7 +138,6 @@ const MIN_BASELINE: usize = 3;
 const ORG_DAYS: usize = 1_000;
 
 const DAY: u64 = 86_400;
-const WEEK: u64 = 7 * DAY;
 
 impl Rules {
     /// Rules over a ledger that starts at `genesis`.
@@ -206,31 +204,28 @@ impl Rules {
         self.close_days(at / DAY);
         let actor = self.actors.entry((access.org, tag)).or_default();
         if matches!(access.ground, AccessGround::Emergency(_)) {
-            actor.overrides.push_back(at);
-            while actor.overrides.front().is_some_and(|t| *t + WEEK < at) {
-                actor.overrides.pop_front();
-            }
-            let count = actor.overrides.len() as u32;
+            let count = actor.habits.override_at(at);
             if count >= 3 {
                 out.push(Reason::OverrideBurst { count });
             }
         }
         let hour = ((at % DAY) / 3_600) as usize;
-        let near = actor.hours[(hour + 23) % 24] + actor.hours[hour] + actor.hours[(hour + 1) % 24];
-        if actor.total >= 30 && near * 50 < actor.total {
+        let (near, total) = actor.habits.near(hour);
+        if total >= 30 && near * 50 < total {
             out.push(Reason::UnusualHour { hour: hour as u8 });
         }
-        actor.hours[hour] += 1;
-        actor.total += 1;
+        actor.habits.learn_hour(hour);
         let day = at / DAY;
+        let today = actor.days.entry(day).or_default();
+        if !today.insert(access.patient) {
+            return out; // a patient already opened today adds nothing
+        }
+        let patients = today.len() as u32;
         let earlier: Vec<u32> = actor
             .days
             .range(..day)
             .map(|(_, p)| p.len() as u32)
             .collect();
-        let today = actor.days.entry(day).or_default();
-        let new_today = today.insert(access.patient);
-        let patients = today.len() as u32;
         let baseline: Vec<u32> = if earlier.len() >= 5 {
             earlier
         } else {
@@ -239,7 +234,7 @@ impl Rules {
                 .map(|d| d.iter().copied().collect())
                 .unwrap_or_default()
         };
-        if new_today && baseline.len() >= MIN_BASELINE {
+        if baseline.len() >= MIN_BASELINE {
             let (median, mad) = median_mad(&baseline);
             if patients > median + 5 * mad + 10 {
                 out.push(Reason::VolumeSpike {

@@ -322,6 +322,18 @@ impl Simulation {
         )
     }
 
+    /// The log as a detector reads it (what `entries.bin` decodes to),
+    /// without the answer key.
+    pub fn ledger_entries(&self) -> Vec<crate::entries::LedgerEntry> {
+        self.entries
+            .iter()
+            .map(|e| crate::entries::LedgerEntry {
+                time: e.time,
+                tx: e.tx.clone(),
+            })
+            .collect()
+    }
+
     /// Writes `entries.bin` and `genesis.json` (see [`crate::entries`]),
     /// `answers.json` (the campaigns, each with its entries' indices) and
     /// `summary.json` into `dir`.

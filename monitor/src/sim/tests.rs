@@ -1,9 +1,7 @@
 use super::*;
 use assent_core::codes::OrgKind;
-use assent_core::policy::{evaluate, Request};
-use assent_core::scope::AccessRequest;
+use assent_core::policy::judge_access;
 use assent_core::state::ConsentState;
-use assent_core::tx::AccessGround;
 
 /// Every entry is a real transaction the ledger's own rules accept, in log
 /// order with leaf times that never go back.
@@ -62,26 +60,8 @@ fn the_answer_key_labels_real_misuse() {
             state.apply(&e.tx, e.time).unwrap();
             continue;
         };
-        let emergency = match a.ground {
-            AccessGround::Emergency(r) => Some(r),
-            AccessGround::Grant(_) => None,
-        };
-        let decision = evaluate(
-            &state,
-            &Request {
-                patient: a.patient,
-                grantee: a.org,
-                access: AccessRequest {
-                    resource_type: a.resources[0].0,
-                    categories: Default::default(),
-                    labels: Default::default(),
-                    action: assent_core::codes::Action::Access,
-                    purpose: a.purpose,
-                    at: a.accessed_at,
-                },
-                emergency,
-            },
-        );
+        // Every resource read, as the audit and the monitor judge it.
+        let decision = judge_access(&state, a);
         if let Some(c) = e.campaign {
             let campaign = &sim.campaigns[c as usize];
             let org = sim.world.orgs.iter().find(|o| o.id == a.org).unwrap();
