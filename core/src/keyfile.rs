@@ -80,9 +80,18 @@ pub fn read(path: &Path) -> Result<SigningKey> {
 pub fn generate(path: &Path) -> Result<SigningKey> {
     let mut secret = Zeroizing::new([0u8; 32]);
     OsRng.fill_bytes(secret.as_mut());
-    let text = Zeroizing::new(data_encoding::HEXLOWER.encode(secret.as_ref()) + "\n");
+    write(path, &secret)
+}
+
+/// Writes the key of `secret` to `path` (which must not exist), readable by
+/// its owner only, and returns it.
+///
+/// # Errors
+/// If the file exists or cannot be written.
+pub fn write(path: &Path, secret: &[u8; 32]) -> Result<SigningKey> {
+    let text = Zeroizing::new(data_encoding::HEXLOWER.encode(secret) + "\n");
     write_private(path, text.as_bytes())?;
-    Ok(SigningKey::from_secret_bytes(&secret))
+    Ok(SigningKey::from_secret_bytes(secret))
 }
 
 fn write_private(path: &Path, bytes: &[u8]) -> Result<()> {

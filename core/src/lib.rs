@@ -60,6 +60,7 @@ pub mod evidence;
 pub mod explain;
 pub mod fhir;
 pub mod fsio;
+pub mod genesis_file;
 pub mod history;
 pub mod ids;
 pub mod key_sync;

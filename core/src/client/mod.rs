@@ -7,6 +7,7 @@
 //! to do with them (checkpoint memory, history sync, the outbox) is in
 //! [`sync`].
 
+pub mod log_follower;
 pub mod report;
 pub mod round;
 pub mod sync;
@@ -199,6 +200,37 @@ impl LedgerClient {
             )
             .await?;
         wire::hashes(&answer.proof)
+    }
+
+    /// Leaves `[from, to)` through the C2SP tiles read path, as the ledger
+    /// serves them. Only their count is checked here: the caller hashes them
+    /// into the tree and compares the root with a verified checkpoint (see
+    /// [`log_follower::LogFollower`]).
+    ///
+    /// # Errors
+    /// A transport error, or [`ClientError::Malformed`] for a truncated or
+    /// short bundle.
+    pub async fn entries(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>, ClientError> {
+        let mut out = Vec::with_capacity(usize::try_from(to.saturating_sub(from)).unwrap_or(0));
+        for (path, skip) in crate::merkle::tile_path::entry_tiles(from, to) {
+            let url = format!("{}/{path}", self.base);
+            let bundle = self
+                .send(self.http.get(&url), &url)
+                .await?
+                .bytes()
+                .await
+                .map_err(|e| ClientError::Unreachable {
+                    url: url.clone(),
+                    reason: e.to_string(),
+                })?;
+            let leaves = crate::merkle::tile_path::split_bundle(&bundle)
+                .filter(|l| l.len() as u64 == path.width)
+                .ok_or_else(|| {
+                    ClientError::Malformed(format!("{path}: not {} entries", path.width))
+                })?;
+            out.extend(leaves.into_iter().skip(skip).map(<[u8]>::to_vec));
+        }
+        Ok(out)
     }
 
     /// Submits a transaction and checks its receipt. Returns the receipt and

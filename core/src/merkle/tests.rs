@@ -1,4 +1,5 @@
 use super::proofs::{consistency, inclusion, root};
+use super::tree::Tree;
 use super::*;
 
 fn leaves(n: usize) -> Vec<Hash> {
@@ -73,4 +74,26 @@ fn the_empty_tree_hashes_to_sha256_of_nothing() {
         data_encoding::HEXLOWER.encode(&root(&[]).0),
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     );
+}
+
+#[test]
+fn a_truncated_tree_is_the_tree_of_its_first_leaves() {
+    let all = leaves(77);
+    for size in [0u64, 1, 2, 3, 31, 32, 33, 64, 76, 77, 100] {
+        let mut tree = Tree::new();
+        all.iter().for_each(|l| {
+            tree.push(*l);
+        });
+        tree.truncate(size);
+        let mut fresh = Tree::new();
+        all.iter().take(size as usize).for_each(|l| {
+            fresh.push(*l);
+        });
+        assert_eq!(tree.len(), fresh.len());
+        assert_eq!(tree.root(), fresh.root(), "size {size}");
+        // And it grows again like the fresh one.
+        tree.push(all[0]);
+        fresh.push(all[0]);
+        assert_eq!(tree.root(), fresh.root(), "size {size} + 1");
+    }
 }

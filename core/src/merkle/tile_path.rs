@@ -133,6 +133,38 @@ impl fmt::Display for TilePath {
     }
 }
 
+/// The entry bundles that hold entries `[from, to)` of a log of at least
+/// `to` entries, in order: each bundle's path and how many of its first
+/// entries come before `from`.
+///
+/// ```
+/// use assent_core::merkle::tile_path::{entry_tiles, TilePath};
+/// let tiles: Vec<_> = entry_tiles(250, 300).collect();
+/// assert_eq!(tiles, [
+///     (TilePath { level: None, index: 0, width: 256 }, 250),
+///     (TilePath { level: None, index: 1, width: 44 }, 0),
+/// ]);
+/// assert_eq!(entry_tiles(5, 5).count(), 0);
+/// ```
+pub fn entry_tiles(from: u64, to: u64) -> impl Iterator<Item = (TilePath, usize)> {
+    let first = from / TILE_WIDTH;
+    let end = if from < to {
+        to.div_ceil(TILE_WIDTH)
+    } else {
+        first
+    };
+    (first..end).map(move |index| {
+        let start = index * TILE_WIDTH;
+        let path = TilePath {
+            level: None,
+            index,
+            width: (to - start).min(TILE_WIDTH),
+        };
+        // Below TILE_WIDTH, so it fits.
+        (path, from.saturating_sub(start) as usize)
+    })
+}
+
 /// Encodes entries as a C2SP entry bundle: each a big-endian `u16` length
 /// then the bytes.
 ///

@@ -97,6 +97,14 @@ impl Tree {
         index
     }
 
+    /// Drops every leaf from `size` on (nothing if the tree is smaller):
+    /// the tree of the first `size` leaves.
+    pub fn truncate(&mut self, size: u64) {
+        for (h, level) in self.levels.iter_mut().enumerate() {
+            level.truncate(usize::try_from(size >> h).unwrap_or(usize::MAX));
+        }
+    }
+
     /// The hash of leaf `index`.
     pub fn leaf(&self, index: u64) -> Option<Hash> {
         self.levels[0].get(usize::try_from(index).ok()?).copied()

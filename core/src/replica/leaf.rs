@@ -17,8 +17,10 @@ use ciborium::value::Value;
 pub const LEAF_VERSION: u64 = 1;
 /// The largest leaf: a transaction of at most 4 KiB plus its links.
 pub const MAX_LEAF_SIZE: usize = 8192;
-/// No transaction concerns more identities than this (a delegation: two).
-const MAX_LINKS: usize = 4;
+/// No transaction concerns more identities than this: a monitoring alert
+/// joins the chain of each patient whose access it flags, at most
+/// [`MAX_FLAGGED`](crate::tx::MAX_FLAGGED) (a delegation concerns two).
+pub const MAX_LINKS: usize = crate::tx::MAX_FLAGGED;
 
 /// An entry's place in one identity's chain.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -187,6 +189,28 @@ mod tests {
         assert_eq!(leaf.hash(), leaf_hash(&bytes));
         assert_eq!(leaf.link_for(&identity(2)).unwrap().prev, None);
         assert!(leaf.link_for(&identity(3)).is_none());
+    }
+
+    /// An alert flagging accesses of the most patients it may joins each of
+    /// their chains, and its leaf reads back; one link more does not.
+    #[test]
+    fn an_alert_of_the_most_patients_reads_back() {
+        let mut leaf = sample();
+        leaf.links = (0..MAX_LINKS as u8)
+            .map(|i| ChainLink {
+                identity: identity(i + 1),
+                prev: Some((u64::MAX, Hash([i; 32]))),
+            })
+            .collect();
+        leaf.tx = vec![0; 4096];
+        let bytes = leaf.to_bytes();
+        assert!(bytes.len() <= MAX_LEAF_SIZE, "{} bytes", bytes.len());
+        assert_eq!(Leaf::from_bytes(&bytes).unwrap(), leaf);
+        leaf.links.push(ChainLink {
+            identity: identity(200),
+            prev: None,
+        });
+        assert!(Leaf::from_bytes(&leaf.to_bytes()).is_err());
     }
 
     #[test]

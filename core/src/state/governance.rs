@@ -91,7 +91,7 @@ impl ConsentState {
     }
 
     /// The monitor whose key `signer` is.
-    pub(super) fn monitor_of(&self, signer: &PublicKey) -> Option<MonitorId> {
+    pub fn monitor_of(&self, signer: &PublicKey) -> Option<MonitorId> {
         match self.key_holders.get(&signer.to_bytes()) {
             Some(Holder::Monitor(id)) => Some(*id),
             _ => None,

@@ -28,8 +28,7 @@ use crate::node::unix_now;
 use crate::storage::{load_replica, RedbStore, Store};
 use anyhow::{anyhow, Context, Result};
 use assent_core::keys::SigningKey;
-use assent_core::merkle::tile_path::{split_bundle, TilePath};
-use assent_core::merkle::tree::TILE_WIDTH;
+use assent_core::merkle::tile_path::{entry_tiles, split_bundle};
 use assent_core::note::{Checkpoint, Cosignature, SignedCheckpoint, Vkey};
 use assent_core::replica::Replica;
 use std::path::PathBuf;
@@ -405,24 +404,14 @@ impl Validator {
     /// Entries `[from, to)` through the tiles read path.
     async fn fetch(&self, from: u64, to: u64) -> Result<Vec<Vec<u8>>> {
         let mut out = Vec::with_capacity((to - from) as usize);
-        let mut tile = from / TILE_WIDTH;
-        while tile * TILE_WIDTH < to {
-            let start = tile * TILE_WIDTH;
-            let width = (to - start).min(TILE_WIDTH);
-            let path = TilePath {
-                level: None,
-                index: tile,
-                width,
-            };
+        for (path, skip) in entry_tiles(from, to) {
             let bundle = self.get(&format!("{}/{path}", self.config.ledger)).await?;
             let entries =
                 split_bundle(&bundle).ok_or_else(|| anyhow!("{path}: truncated entry bundle"))?;
-            if entries.len() as u64 != width {
-                anyhow::bail!("{path}: {} entries, expected {width}", entries.len());
+            if entries.len() as u64 != path.width {
+                anyhow::bail!("{path}: {} entries, expected {}", entries.len(), path.width);
             }
-            let skip = from.saturating_sub(start) as usize;
             out.extend(entries.into_iter().skip(skip).map(<[u8]>::to_vec));
-            tile += 1;
         }
         Ok(out)
     }
