@@ -1,15 +1,24 @@
 //! The detector: the rules, plus a seeded isolation forest over each
-//! person's access features ([`crate::features`]), trained on the first
-//! week of the log and scoring every access after; an access scoring at or
-//! above [`THRESHOLD`] becomes an alert naming the features that moved it
-//! (values rarer than 1 in 50 in the training week), in plain words.
+//! person's access features ([`crate::features`]), trained on the log's
+//! first week of person accesses and scoring every person access; one
+//! scoring at or above [`THRESHOLD`] becomes an alert naming the features
+//! that moved it (values rarer than 1 in 50 in the training week), in plain
+//! words.
+//!
+//! [`Detector`] takes the log one entry at a time, as a monitor following a
+//! live ledger does; [`detect`] feeds it a whole log. The training window is
+//! an entry range: from the first person access to the first one a week
+//! later, so anyone holding the log can train the same model again
+//! ([`crate::rescore`]).
 
 use crate::entries::{EntriesError, GenesisFile, LedgerEntry};
-use crate::eval::rules_alerts;
 use crate::features::{Features, NAMES};
 use crate::forest::Forest;
-use crate::rules::{Alert, Reason};
-use assent_core::tx::{Kind, RecordAccess};
+use crate::rules::{Alert, Reason, Rules};
+use assent_core::ids::{IdentityId, OrgId};
+use assent_core::state::Genesis;
+use assent_core::tx::{Kind, TrainingSummary};
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Trees in the forest.
 pub const TREES: usize = 100;
@@ -29,6 +38,10 @@ pub struct Model {
     pub usual: Vec<(i64, i64)>,
     /// The seed it was trained with.
     pub seed: u64,
+    /// The entries it was trained on: `[from, to)`.
+    pub window: (u64, u64),
+    /// What they held.
+    pub training: TrainingSummary,
 }
 
 impl Model {
@@ -56,37 +69,69 @@ impl Model {
 }
 
 /// One person's access with its features.
-struct Row<'a> {
-    entry: usize,
-    access: &'a RecordAccess,
-    features: Vec<i64>,
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// The entry's position in the log.
+    pub entry: usize,
+    /// When the access happened.
+    pub at: u64,
+    /// The organisation.
+    pub org: OrgId,
+    /// The staff pseudonym.
+    pub actor: [u8; 16],
+    /// Whose record.
+    pub patient: IdentityId,
+    /// Its features ([`NAMES`]).
+    pub features: Vec<i64>,
 }
 
-/// Every person's access with its features, in log order.
-fn featured(entries: &[LedgerEntry]) -> Vec<Row<'_>> {
-    let mut features = Features::default();
-    entries
-        .iter()
-        .enumerate()
-        .filter_map(|(entry, e)| match &e.tx.body().kind {
-            Kind::RecordAccess(access) => features.observe(access).map(|features| Row {
-                entry,
-                access,
-                features,
-            }),
-            _ => None,
+impl Row {
+    /// The forest's alert on this access, if it scores at the threshold.
+    fn alert(&self, model: &Model) -> Option<Alert> {
+        let score = model.forest.score(&self.features);
+        (score >= THRESHOLD).then(|| Alert {
+            entry: self.entry,
+            at: self.at,
+            org: self.org,
+            actor: Some(self.actor),
+            reason: Reason::Unusual {
+                score,
+                moved: model.moved(&self.features),
+            },
         })
-        .collect()
+    }
 }
 
-/// Trains the model on the first week of person accesses.
-fn train(rows: &[Row<'_>], seed: u64) -> Option<Model> {
-    let start = rows.first()?.access.accessed_at;
-    let training: Vec<Vec<i64>> = rows
-        .iter()
-        .filter(|r| r.access.accessed_at < start + TRAIN_SECONDS)
-        .map(|r| r.features.clone())
-        .collect();
+/// Turns entries into person rows, one at a time.
+#[derive(Debug, Default)]
+pub struct Featurizer {
+    features: Features,
+}
+
+impl Featurizer {
+    /// Entry `index`'s row, if it is a person's access.
+    pub fn observe(&mut self, index: usize, entry: &LedgerEntry) -> Option<Row> {
+        let Kind::RecordAccess(access) = &entry.tx.body().kind else {
+            return None;
+        };
+        let features = self.features.observe(access)?;
+        Some(Row {
+            entry: index,
+            at: access.accessed_at,
+            org: access.org,
+            actor: access.actor?.tag,
+            patient: access.patient,
+            features,
+        })
+    }
+}
+
+/// Trains the model on `rows`, the person accesses of entries `window`.
+///
+/// # Panics
+/// If `rows` is empty.
+pub fn train(rows: &[Row], window: (u64, u64), seed: u64) -> Model {
+    let training: Vec<Vec<i64>> = rows.iter().map(|r| r.features.clone()).collect();
     let usual = (0..NAMES.len())
         .map(|f| {
             let mut v: Vec<i64> = training.iter().map(|r| r[f]).collect();
@@ -97,52 +142,145 @@ fn train(rows: &[Row<'_>], seed: u64) -> Option<Model> {
             )
         })
         .collect();
-    Some(Model {
+    let count =
+        |f: &dyn Fn(&Row) -> Vec<u8>| rows.iter().map(f).collect::<BTreeSet<_>>().len() as u32;
+    Model {
         forest: Forest::train(&training, TREES, SAMPLE, seed),
         usual,
         seed,
-    })
-}
-
-/// The rules' alerts over `entries` joined by the forest's (log order), and
-/// the model it trained.
-pub fn with_forest(
-    mut alerts: Vec<Alert>,
-    entries: &[LedgerEntry],
-    seed: u64,
-) -> (Vec<Alert>, Option<Model>) {
-    let rows = featured(entries);
-    let Some(model) = train(&rows, seed) else {
-        return (alerts, None);
-    };
-    for row in &rows {
-        let score = model.forest.score(&row.features);
-        if score < THRESHOLD {
-            continue;
-        }
-        alerts.push(Alert {
-            entry: row.entry,
-            at: row.access.accessed_at,
-            org: row.access.org,
-            actor: row.access.actor.map(|t| t.tag),
-            reason: Reason::Unusual {
-                score,
-                moved: model.moved(&row.features),
-            },
-        });
+        window,
+        training: TrainingSummary {
+            accesses: rows.len() as u64,
+            orgs: count(&|r| r.org.0.to_vec()),
+            actors: count(&|r| r.actor.to_vec()),
+            patients: count(&|r| r.patient.key().to_bytes().to_vec()),
+        },
     }
-    alerts.sort_by_key(|a| a.entry);
-    (alerts, Some(model))
 }
 
-/// The detector's alerts over every entry (the rules' and the forest's),
-/// and the model it trained.
+/// Where the training window stands.
+#[derive(Debug)]
+enum Training {
+    /// No person access yet.
+    Waiting,
+    /// The week is filling: it began at entry `from`, at time `start`; the
+    /// rows so far wait for the model.
+    Filling {
+        from: usize,
+        start: u64,
+        rows: Vec<Row>,
+    },
+    /// Trained.
+    Trained(Box<Model>),
+}
+
+/// The detector, fed one entry at a time.
+#[derive(Debug)]
+pub struct Detector {
+    rules: Rules,
+    featurizer: Featurizer,
+    seed: u64,
+    training: Training,
+    /// The rows of the person accesses alerted on (what an alert's score
+    /// and feature hash are computed from).
+    alerted: BTreeMap<usize, Row>,
+}
+
+impl Detector {
+    /// A detector over a ledger that starts at `genesis`, training with
+    /// `seed`.
+    pub fn new(genesis: Genesis, seed: u64) -> Self {
+        Detector {
+            rules: Rules::new(genesis),
+            featurizer: Featurizer::default(),
+            seed,
+            training: Training::Waiting,
+            alerted: BTreeMap::new(),
+        }
+    }
+
+    /// The rows of the person accesses alerted on so far, by entry.
+    pub fn alerted_rows(&self) -> &BTreeMap<usize, Row> {
+        &self.alerted
+    }
+
+    /// The model, once the first week is in.
+    pub fn model(&self) -> Option<&Model> {
+        match &self.training {
+            Training::Trained(model) => Some(model),
+            _ => None,
+        }
+    }
+
+    /// Takes entry `index`: the rules' alerts on it, and the forest's on it
+    /// or, when it completes the training week, on every access of the
+    /// week. Sorted by entry.
+    pub fn observe(&mut self, index: usize, entry: &LedgerEntry) -> Vec<Alert> {
+        let mut alerts = self.rules.observe(index, entry);
+        let Some(row) = self.featurizer.observe(index, entry) else {
+            return alerts;
+        };
+        match &mut self.training {
+            Training::Trained(model) => alerts.extend(row.alert(model)),
+            Training::Waiting => {
+                self.training = Training::Filling {
+                    from: index,
+                    start: row.at,
+                    rows: Vec::new(),
+                }
+            }
+            Training::Filling { .. } => {}
+        }
+        if let Training::Filling { from, start, rows } = &mut self.training {
+            if row.at >= *start + TRAIN_SECONDS {
+                let model = train(rows, (*from as u64, index as u64), self.seed);
+                for r in rows.iter() {
+                    if let Some(alert) = r.alert(&model) {
+                        alerts.push(alert);
+                        self.alerted.insert(r.entry, r.clone());
+                    }
+                }
+                alerts.extend(row.alert(&model));
+                self.training = Training::Trained(Box::new(model));
+            } else {
+                rows.push(row.clone());
+            }
+        }
+        if alerts.iter().any(|a| a.entry == index) {
+            self.alerted.insert(index, row);
+        }
+        alerts.sort_by_key(|a| a.entry);
+        alerts
+    }
+}
+
+/// The detector's alerts over every entry (the rules' and the forest's, in
+/// log order), and the model it trained (`None` for less than a week).
+///
+/// # Errors
+/// A genesis that does not read.
 pub fn detect(
     genesis: &GenesisFile,
     entries: &[LedgerEntry],
     seed: u64,
 ) -> Result<(Vec<Alert>, Option<Model>), EntriesError> {
-    Ok(with_forest(rules_alerts(genesis, entries)?, entries, seed))
+    let mut detector = Detector::new(genesis.genesis()?, seed);
+    let mut alerts: Vec<Alert> = entries
+        .iter()
+        .enumerate()
+        .flat_map(|(i, e)| detector.observe(i, e))
+        .collect();
+    alerts.sort_by_key(|a| a.entry);
+    Ok((alerts, detector.model().cloned()))
+}
+
+/// The rules' alerts alone: the detector's without the forest's.
+pub fn rules_only(alerts: &[Alert]) -> Vec<Alert> {
+    alerts
+        .iter()
+        .filter(|a| !matches!(a.reason, Reason::Unusual { .. }))
+        .cloned()
+        .collect()
 }
 
 #[cfg(test)]
@@ -165,6 +303,14 @@ mod tests {
         assert!(a.iter().any(|x| matches!(x.reason, Reason::Unusual { .. })));
         let (_, other) = detect(&genesis, &entries, 8).unwrap();
         assert_ne!(other.unwrap().to_bytes(), model_a.to_bytes());
+        // The window is an entry range of person accesses a week long.
+        let (from, to) = model_a.window;
+        let at = |i: u64| match &entries[i as usize].tx.body().kind {
+            Kind::RecordAccess(a) => a.accessed_at,
+            _ => panic!("entry {i} is not an access"),
+        };
+        assert!(at(to) >= at(from) + TRAIN_SECONDS);
+        assert!(model_a.training.accesses > 100 && model_a.training.patients > 10);
         // Every forest alert is explained in words.
         for alert in a
             .iter()
@@ -172,5 +318,17 @@ mod tests {
         {
             assert!(alert.reason.sentence().starts_with("This access is unlike"));
         }
+    }
+
+    /// Fed one entry at a time, the detector raises what the whole-log run
+    /// raises, and the rules alone are the rules' own alerts.
+    #[test]
+    fn the_rules_alone_are_the_rules_own_alerts() {
+        let sim = simulate(&Profile::tiny(), 2, Difficulty::Easy);
+        let genesis = GenesisFile::of(&sim.genesis());
+        let entries = sim.ledger_entries();
+        let (alerts, _) = detect(&genesis, &entries, 1).unwrap();
+        let own = crate::eval::rules_alerts(&genesis, &entries).unwrap();
+        assert_eq!(rules_only(&alerts), own);
     }
 }

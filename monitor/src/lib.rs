@@ -20,11 +20,15 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod alerting;
 pub mod detector;
 pub mod entries;
 pub mod eval;
 pub mod features;
+pub mod feed;
 pub mod forest;
 mod habits;
+pub mod live;
+pub mod rescore;
 pub mod rules;
 pub mod sim;

@@ -12,7 +12,7 @@
 use super::rng::Rng;
 use super::traffic::{grant, resources, Care, Read};
 use super::world::{Department, World};
-use super::{at, Difficulty, Planned, Profile, DAY};
+use super::{Difficulty, Planned, Profile, DAY};
 use assent_core::codes::{Code, EmergencyReason, OrgKind, Purpose};
 use assent_core::ids::GrantId;
 use data_encoding::HEXLOWER;
@@ -175,7 +175,8 @@ impl Ctx<'_> {
             Some(start) if *start > t => return,
             Some(_) => {}
             None => {
-                let before = super::START + u64::from(self.first.saturating_sub(1)) * DAY + 36_000;
+                let before =
+                    self.world.start + u64::from(self.first.saturating_sub(1)) * DAY + 36_000;
                 // A grant planned here is signed with the rest of the plan.
                 self.grants
                     .extend(grant(self.world, self.care, p, org, Purpose::Treat, before));
@@ -249,7 +250,7 @@ impl Ctx<'_> {
                 };
                 let hour = self.hour(staff.shift, self.hard());
                 let minute = self.rng.below(60);
-                self.read(o, p, at(day, hour, minute), staff.actor);
+                self.read(o, p, self.world.at(day, hour, minute), staff.actor);
             }
         }
         Some((o, Some(staff.actor)))
@@ -269,7 +270,7 @@ impl Ctx<'_> {
                 (self.day(0), self.hour(staff.shift, false))
             };
             let minute = self.rng.below(60);
-            self.read(o, p, at(day, hour, minute), staff.actor);
+            self.read(o, p, self.world.at(day, hour, minute), staff.actor);
         }
         Some((o, Some(staff.actor)))
     }
@@ -285,7 +286,7 @@ impl Ctx<'_> {
                     let p = *self.rng.pick(&patients);
                     let hour = staff.shift.hour(self.rng);
                     let minute = self.rng.below(60);
-                    self.read(o, p, at(self.day(d), hour, minute), staff.actor);
+                    self.read(o, p, self.world.at(self.day(d), hour, minute), staff.actor);
                 }
             }
         } else {
@@ -294,7 +295,7 @@ impl Ctx<'_> {
             for k in 0..150.min(patients.len() as u32 * 2) {
                 let p = *self.rng.pick(&patients);
                 let minute = (k * 60 / 150).min(59);
-                self.read(o, p, at(self.day(0), hour, minute), staff.actor);
+                self.read(o, p, self.world.at(self.day(0), hour, minute), staff.actor);
             }
         }
         Some((o, Some(staff.actor)))
@@ -313,7 +314,9 @@ impl Ctx<'_> {
                 emergency: Some(*self.rng.pick(EmergencyReason::ALL)),
                 resources: resources(self.rng),
                 purpose: Purpose::Etreat,
-                at: at(self.day(k * spread), hour, self.rng.below(60)),
+                at: self
+                    .world
+                    .at(self.day(k * spread), hour, self.rng.below(60)),
                 actor: Some(staff.actor),
             };
             self.reads.push((None, read));
@@ -326,7 +329,7 @@ impl Ctx<'_> {
             .filter(|&o| self.world.orgs[o].kind != OrgKind::Research)
             .collect();
         let o = *self.rng.pick(&orgs);
-        let end = super::START + u64::from(self.last_day + 1) * DAY;
+        let end = self.world.start + u64::from(self.last_day + 1) * DAY;
         let strangers: Vec<usize> = (0..self.world.patients.len())
             .filter(|&p| !self.care.grants.contains_key(&(p, o)))
             .collect();
@@ -340,7 +343,10 @@ impl Ctx<'_> {
                     emergency: None,
                     resources: resources(self.rng),
                     purpose: *self.rng.pick(&[Purpose::Treat, Purpose::Hpaymt]),
-                    at: at(self.day(k), 10 + k as u8, self.rng.below(60)).min(end),
+                    at: self
+                        .world
+                        .at(self.day(k), 10 + k as u8, self.rng.below(60))
+                        .min(end),
                     actor: None,
                 };
                 self.reads.push((Some(claimed), read));
@@ -352,7 +358,7 @@ impl Ctx<'_> {
     /// Patients with a grant to `org` before the campaign begins (every
     /// patient if none has: the campaign then plants grants).
     fn granted_at(&self, org: usize) -> Vec<usize> {
-        let t = super::START + u64::from(self.first) * DAY;
+        let t = self.world.start + u64::from(self.first) * DAY;
         let granted: Vec<usize> = (0..self.world.patients.len())
             .filter(|&p| self.care.granted(p, org, t))
             .collect();

@@ -234,11 +234,28 @@ impl Log {
     }
 }
 
-/// Runs the simulation: draws the consortium from `seed`, registers it,
-/// plays `profile.days` of traffic and injects misuse at `difficulty`.
+/// Runs the simulation from [`START`]: draws the consortium from `seed`,
+/// registers it, plays `profile.days` of traffic and injects misuse at
+/// `difficulty`.
 pub fn simulate(profile: &Profile, seed: u64, difficulty: Difficulty) -> Simulation {
+    simulate_at(profile, seed, difficulty, START)
+}
+
+/// [`simulate`] from `start` (midnight UTC of a Monday), for a log that a
+/// live ledger will accept: its transactions must be recent there
+/// (PROTOCOL §3). The same start gives the same bytes.
+///
+/// # Panics
+/// If `start` is not a Monday's midnight (UTC).
+pub fn simulate_at(profile: &Profile, seed: u64, difficulty: Difficulty, start: u64) -> Simulation {
+    assert_eq!(
+        start % (7 * DAY),
+        START % (7 * DAY),
+        "start on a Monday's midnight"
+    );
     let mut rng = Rng::new(seed);
-    let mut world = World::draw(profile, &mut rng);
+    let monitor = SigningKey::from_secret_bytes(&monitor_secret(seed));
+    let mut world = World::draw(profile, &mut rng, start, monitor);
     let mut log = Log {
         entries: Vec::new(),
         nonce: 0,
@@ -263,6 +280,20 @@ pub fn simulate(profile: &Profile, seed: u64, difficulty: Difficulty) -> Simulat
     }
 }
 
+/// The midnight (UTC) of the latest Monday at least `days` + 1 days before
+/// `now`: where a run of `days` days starts to end by `now`.
+pub fn monday_before(now: u64, days: u32) -> u64 {
+    let latest = now.saturating_sub(u64::from(days + 1) * DAY);
+    let offset = (latest + 7 * DAY - START % (7 * DAY)) % (7 * DAY);
+    latest - offset
+}
+
+/// The monitor's secret key for `seed` (its own stream, so the world drawn
+/// from the seed does not depend on it); `sim` writes it as `monitor.key`.
+pub fn monitor_secret(seed: u64) -> [u8; 32] {
+    Rng::new(seed ^ 0x6d6f_6e69_746f_7221).bytes()
+}
+
 /// Counts for people: entries by kind, accesses, misuse.
 #[derive(Debug, Serialize)]
 pub struct Summary {
@@ -272,6 +303,8 @@ pub struct Summary {
     pub seed: u64,
     /// The setting.
     pub difficulty: Difficulty,
+    /// The first simulated second.
+    pub start: u64,
     /// Organisations.
     pub organisations: usize,
     /// Patients.
@@ -299,6 +332,7 @@ impl Simulation {
             profile: self.profile.clone(),
             seed: self.seed,
             difficulty: self.difficulty,
+            start: self.world.start,
             organisations: self.world.orgs.len(),
             patients: self.world.patients.len(),
             entries,
@@ -335,8 +369,9 @@ impl Simulation {
     }
 
     /// Writes `entries.bin` and `genesis.json` (see [`crate::entries`]),
-    /// `answers.json` (the campaigns, each with its entries' indices) and
-    /// `summary.json` into `dir`.
+    /// `answers.json` (the campaigns, each with its entries' indices),
+    /// `summary.json` and the monitor's key, `monitor.key` (a key file, for
+    /// `assent-monitor run` on a ledger fed this log) into `dir`.
     ///
     /// # Errors
     /// When a file cannot be written.
@@ -363,13 +398,14 @@ impl Simulation {
         std::fs::write(dir.join("answers.json"), answers)?;
         let summary = serde_json::to_vec_pretty(&self.summary()).map_err(std::io::Error::other)?;
         std::fs::write(dir.join("summary.json"), summary)?;
+        let key = dir.join("monitor.key");
+        if key.exists() {
+            std::fs::remove_file(&key)?;
+        }
+        assent_core::keyfile::write(&key, &monitor_secret(self.seed))
+            .map_err(std::io::Error::other)?;
         Ok(())
     }
-}
-
-/// The hour `hour` of day `day`, plus `minute`.
-fn at(day: u32, hour: u8, minute: u32) -> u64 {
-    START + u64::from(day) * DAY + u64::from(hour) * 3_600 + u64::from(minute) * 60
 }
 
 #[cfg(test)]

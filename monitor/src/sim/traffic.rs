@@ -7,7 +7,7 @@
 
 use super::rng::Rng;
 use super::world::{Department, World};
-use super::{at, Link, Log, Planned, Signer, DAY, START};
+use super::{Link, Log, Planned, Signer, DAY};
 use assent_core::codes::{
     AccessMode, Action, Code, EmergencyReason, OrgKind, Purpose, ResourceType,
 };
@@ -34,11 +34,17 @@ impl Care {
     }
 }
 
+/// How long governance proposals stay open: past the end of the longest
+/// run, so a log fed to a live ledger later is still taken (the ledger
+/// judges expiry by its own time, PROTOCOL §3).
+const PROPOSAL_LIFE: u64 = 400 * DAY;
+
 /// Day 0, first: governance registers every organisation (a proposal by a
-/// member, approved by the regulator), which gives each its id.
+/// member, approved by the regulator), which gives each its id, and then
+/// the monitor.
 pub fn register(world: &mut World, log: &mut Log) {
     for i in 0..world.orgs.len() {
-        let t = START + 60 + i as u64 * 2;
+        let t = world.start + 60 + i as u64 * 2;
         let org = &world.orgs[i];
         let propose = log.sign(
             world,
@@ -53,7 +59,7 @@ pub fn register(world: &mut World, log: &mut Log) {
                         endpoints: Vec::new(),
                         member: None,
                     },
-                    expires: t + 7 * DAY,
+                    expires: t + PROPOSAL_LIFE,
                 }),
                 campaign: None,
                 link: Link::None,
@@ -72,6 +78,36 @@ pub fn register(world: &mut World, log: &mut Log) {
         );
         world.orgs[i].id = OrgId(proposal.0);
     }
+    // Then the monitor, run by the first hospital.
+    let t = world.start + 60 + world.orgs.len() as u64 * 2;
+    let propose = log.sign(
+        world,
+        Planned {
+            at: t,
+            signer: Signer::Governance(0),
+            kind: Kind::Propose(Propose {
+                action: GovAction::RegisterMonitor {
+                    key: world.monitor.public_key(),
+                    operator: world.orgs[0].id,
+                },
+                expires: t + PROPOSAL_LIFE,
+            }),
+            campaign: None,
+            link: Link::None,
+        },
+    );
+    log.sign(
+        world,
+        Planned {
+            at: t + 1,
+            signer: Signer::Governance(2),
+            kind: Kind::Approve(Approve {
+                proposal: ProposalId(propose.id().0),
+            }),
+            campaign: None,
+            link: Link::None,
+        },
+    );
 }
 
 /// Day 0, then: every patient enrols and signs the standing grants (GP,
@@ -84,7 +120,7 @@ pub fn enrol(world: &World, care: &mut Care, rng: &mut Rng) -> Vec<Planned> {
     for p in 0..world.patients.len() {
         // Spread over day 0 whatever the number of patients, so traffic
         // (from day 1) never comes before a patient's grants.
-        let t = START + 3_600 + p as u64 * 72_000 / count;
+        let t = world.start + 3_600 + p as u64 * 72_000 / count;
         let patient = &world.patients[p];
         plan.push(Planned {
             at: t,
@@ -316,15 +352,20 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
                         emergency: None,
                         resources: resources(rng),
                         purpose: Purpose::Treat,
-                        at: at(day, hour, k * 7 + rng.below(7)),
+                        at: world.at(day, hour, k * 7 + rng.below(7)),
                         actor: Some(staff.actor),
                     };
                     plan.push(read.planned(world, None));
                 }
                 if let Some(insurer) = patient.insurer.filter(|_| rng.below(10) < 7) {
                     plan.push(
-                        Read::system(p, insurer, Purpose::Hpaymt, at(day + 1, 2, rng.below(60)))
-                            .planned(world, None),
+                        Read::system(
+                            p,
+                            insurer,
+                            Purpose::Hpaymt,
+                            world.at(day + 1, 2, rng.below(60)),
+                        )
+                        .planned(world, None),
                     );
                 }
             }
@@ -337,7 +378,14 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
                 Department::Surgery,
                 Department::Psychiatry,
             ]);
-            plan.extend(grant(world, care, p, h, Purpose::Treat, at(day, 0, 1)));
+            plan.extend(grant(
+                world,
+                care,
+                p,
+                h,
+                Purpose::Treat,
+                world.at(day, 0, 1),
+            ));
             care.stays.push((p, h, department, day + rng.between(0, 4)));
         }
         // An emergency: A&E reads under break-glass.
@@ -366,7 +414,7 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
                     emergency: Some(reason),
                     resources: resources(rng),
                     purpose: Purpose::Etreat,
-                    at: at(day, hour, 2 + k * 11),
+                    at: world.at(day, hour, 2 + k * 11),
                     actor: Some(staff.actor),
                 };
                 plan.push(read.planned(world, None));
@@ -376,7 +424,7 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
         if patient.cohort && rng.one_in(15) {
             for r in world.of_kind(OrgKind::Research) {
                 plan.push(
-                    Read::system(p, r, Purpose::Hresch, at(day, 1, rng.below(60)))
+                    Read::system(p, r, Purpose::Hresch, world.at(day, 1, rng.below(60)))
                         .planned(world, None),
                 );
             }
@@ -401,13 +449,16 @@ pub fn day(world: &World, care: &mut Care, rng: &mut Rng, day: u32) -> Vec<Plann
                 emergency: None,
                 resources: resources(rng),
                 purpose: Purpose::Treat,
-                at: at(day, staff.shift.hour(rng), rng.below(60)).max(at(day, 0, 2)),
+                at: world
+                    .at(day, staff.shift.hour(rng), rng.below(60))
+                    .max(world.at(day, 0, 2)),
                 actor: Some(staff.actor),
             };
             plan.push(read.planned(world, None));
         }
         plan.push(
-            Read::system(p, h, Purpose::Hoperat, at(day, 3, rng.below(60))).planned(world, None),
+            Read::system(p, h, Purpose::Hoperat, world.at(day, 3, rng.below(60)))
+                .planned(world, None),
         );
     }
     plan

@@ -128,11 +128,16 @@ pub struct World {
     pub orgs: Vec<Org>,
     /// The patients.
     pub patients: Vec<Patient>,
+    /// The monitor's key, registered by governance on day 0.
+    pub monitor: SigningKey,
+    /// The first simulated second (midnight UTC of a Monday).
+    pub start: u64,
 }
 
 impl World {
-    /// Draws the world for `profile`.
-    pub fn draw(profile: &Profile, rng: &mut Rng) -> World {
+    /// Draws the world for `profile`, starting at `start`, watched by the
+    /// monitor whose key is `monitor`.
+    pub fn draw(profile: &Profile, rng: &mut Rng, start: u64, monitor: SigningKey) -> World {
         let governance = [rng.key(), rng.key(), rng.key()];
         let mut orgs = Vec::new();
         let mut households = 0u32;
@@ -228,7 +233,14 @@ impl World {
             governance,
             orgs,
             patients,
+            monitor,
+            start,
         }
+    }
+
+    /// The hour `hour` of day `day`, plus `minute`.
+    pub fn at(&self, day: u32, hour: u8, minute: u32) -> u64 {
+        self.start + u64::from(day) * super::DAY + u64::from(hour) * 3_600 + u64::from(minute) * 60
     }
 
     /// The organisations of `kind`, by index.
