@@ -204,3 +204,123 @@ pub fn check(entries: &[LedgerEntry]) -> Result<Checked, Mismatch> {
         alerts: alerts.len(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::alerting::{alert_for, chosen};
+    use crate::detector::detect;
+    use crate::entries::GenesisFile;
+    use crate::eval::cases;
+    use crate::sim::{simulate, Difficulty, Profile, ORIGIN};
+    use assent_core::tx::{Body, SignedTx};
+
+    /// A tiny log with the monitor's model and alerts appended, as a live
+    /// monitor posts them.
+    fn posted() -> (Vec<LedgerEntry>, assent_core::keys::SigningKey) {
+        let sim = simulate(&Profile::tiny(), 1, Difficulty::Hard);
+        let genesis = GenesisFile::of(&sim.genesis());
+        let mut entries = sim.ledger_entries();
+        let (alerts, model) = detect(&genesis, &entries, 3).unwrap();
+        let model = model.unwrap();
+        let key = assent_core::keys::SigningKey::from_secret_bytes(&crate::sim::monitor_secret(1));
+        let time = entries.last().unwrap().time;
+        let sign = |kind: Kind, n: u64| LedgerEntry {
+            time,
+            tx: SignedTx::sign(&Body::new(time, n.to_be_bytes(), kind), &key, ORIGIN),
+        };
+        let register = sign(
+            Kind::RegisterModel(RegisterModel {
+                params: params_hash(&model),
+                code_version: "test".into(),
+                seed: model.seed,
+                window: model.window,
+                training: model.training,
+                evaluation: ContentHash([0; 32]),
+            }),
+            1,
+        );
+        let id = ModelId(register.tx.id().0);
+        let ranked = cases(&alerts);
+        let rows = {
+            let mut f = Featurizer::default();
+            entries
+                .iter()
+                .enumerate()
+                .filter_map(|(i, e)| f.observe(i, e))
+                .map(|r| (r.entry, r))
+                .collect::<BTreeMap<_, _>>()
+        };
+        let kinds: Vec<Kind> = chosen(&ranked, 4_000)
+            .into_iter()
+            .filter_map(|c| alert_for(c, &BTreeSet::new(), id, &model, &rows, entries.as_slice()))
+            .map(Kind::MonitoringAlert)
+            .collect();
+        assert!(!kinds.is_empty());
+        entries.push(register);
+        for (n, kind) in kinds.into_iter().enumerate() {
+            entries.push(sign(kind, 10 + n as u64));
+        }
+        (entries, key)
+    }
+
+    #[test]
+    fn a_monitor_is_rechecked_from_the_log_alone_and_tampering_is_caught() {
+        let (entries, key) = posted();
+        let checked = check(&entries).unwrap();
+        assert_eq!(checked.models, 1);
+        assert!(checked.alerts >= 2, "{checked:?}");
+
+        // Re-sign an entry with its kind changed by `f`.
+        let tampered = |at: usize, f: &dyn Fn(&mut Kind)| {
+            let mut log = entries.clone();
+            let mut body = log[at].tx.body().clone();
+            f(&mut body.kind);
+            log[at].tx = SignedTx::sign(&body, &key, ORIGIN);
+            log
+        };
+        let first_alert = entries
+            .iter()
+            .position(|e| matches!(e.tx.body().kind, Kind::MonitoringAlert(_)))
+            .unwrap();
+        let register = first_alert - 1;
+
+        let log = tampered(first_alert, &|k| {
+            if let Kind::MonitoringAlert(a) = k {
+                a.score = Score::from_millionths(a.score.millionths() ^ 1).unwrap();
+            }
+        });
+        assert!(matches!(check(&log), Err(Mismatch::Score { .. })));
+
+        let log = tampered(first_alert, &|k| {
+            if let Kind::MonitoringAlert(a) = k {
+                a.features = ContentHash([7; 32]);
+            }
+        });
+        assert!(matches!(check(&log), Err(Mismatch::Features { .. })));
+
+        let log = tampered(first_alert, &|k| {
+            if let Kind::MonitoringAlert(a) = k {
+                a.accesses[0] = TxId([9; 32]);
+            }
+        });
+        assert!(matches!(check(&log), Err(Mismatch::UnknownAccess { .. })));
+
+        // A registration whose seed is not the one trained with: the model
+        // trained again is another. (Its id changes too, so the alerts name
+        // a model that is not registered; the model is checked first.)
+        let log = tampered(register, &|k| {
+            if let Kind::RegisterModel(r) = k {
+                r.seed += 1;
+            }
+        });
+        assert!(matches!(check(&log), Err(Mismatch::Parameters { .. })));
+
+        let log = tampered(register, &|k| {
+            if let Kind::RegisterModel(r) = k {
+                r.training.patients += 1;
+            }
+        });
+        assert!(matches!(check(&log), Err(Mismatch::Summary { .. })));
+    }
+}

@@ -55,7 +55,8 @@ pub struct Profile {
 }
 
 impl Profile {
-    /// A few hundred patients for a week: unit and doc tests.
+    /// A few hundred patients for nine days (a training week and then some):
+    /// unit and doc tests.
     pub fn tiny() -> Profile {
         Profile {
             name: "tiny",
@@ -65,7 +66,7 @@ impl Profile {
             hospital_staff: 24,
             small_staff: 6,
             patients: 300,
-            days: 7,
+            days: 9,
         }
     }
 
