@@ -1,7 +1,9 @@
 //! `assent-ledger demo`: a local consortium in one command (DESIGN §4) —
 //! fresh keys and a genesis in the data directory (kept for the next run),
-//! a sequencer and three validators with k = 2, two demo organisations
-//! registered through governance, and the trust policy file a wallet needs.
+//! a sequencer and three validators with k = 2, two demo organisations and
+//! an access monitor registered through governance, the trust policy file a
+//! wallet needs, and `assent-monitor run` following the ledger when that
+//! binary is beside this one.
 //!
 //! n = 3, k = 2 tolerates no dishonest validator against split views
 //! (`k ≥ ⌊(n+f)/2⌋ + 1` gives f = 0); production uses n ≥ 4, k = 3.
@@ -117,33 +119,92 @@ fn sign(key: &SigningKey, kind: Kind) -> SignedTx {
     SignedTx::sign(&Body::new(unix_now(), nonce, kind), key, DEMO_ORIGIN)
 }
 
-/// Registers the demo organisations (governance 1 proposes, 2 approves).
-pub async fn register_orgs(node: &Node, data: &Path) -> Result<Vec<(OrgId, String)>> {
+/// Governance enacts `action`: member 1 proposes, member 2 approves. Returns
+/// the proposal's id (an organisation's id, for a registration).
+async fn enact(node: &Node, data: &Path, action: GovAction) -> Result<ProposalId> {
     let proposer = keyfile::read(&data.join("governance-1.key"))?;
     let approver = keyfile::read(&data.join("governance-2.key"))?;
+    let propose = sign(
+        &proposer,
+        Kind::Propose(Propose {
+            action,
+            expires: unix_now() + 7 * 86_400,
+        }),
+    );
+    let proposal = ProposalId(propose.id().0);
+    node.submit(propose).await?;
+    node.submit(sign(&approver, Kind::Approve(Approve { proposal })))
+        .await?;
+    Ok(proposal)
+}
+
+/// Registers the demo organisations.
+pub async fn register_orgs(node: &Node, data: &Path) -> Result<Vec<(OrgId, String)>> {
     let mut out = Vec::new();
     for (kind, name, file) in ORGS {
         let org_key = key_or_new(&data.join(file))?;
-        let propose = sign(
-            &proposer,
-            Kind::Propose(Propose {
-                action: GovAction::RegisterOrg {
-                    kind,
-                    keys: vec![org_key.public_key()],
-                    name: name.into(),
-                    endpoints: vec![],
-                    member: None,
-                },
-                expires: unix_now() + 7 * 86_400,
-            }),
-        );
-        let proposal = ProposalId(propose.id().0);
-        node.submit(propose).await?;
-        node.submit(sign(&approver, Kind::Approve(Approve { proposal })))
-            .await?;
+        let action = GovAction::RegisterOrg {
+            kind,
+            keys: vec![org_key.public_key()],
+            name: name.into(),
+            endpoints: vec![],
+            member: None,
+        };
+        let proposal = enact(node, data, action).await?;
         out.push((OrgId(proposal.0), format!("{name} (key file {file})")));
     }
     Ok(out)
+}
+
+/// Registers the demo's access monitor, run by `operator`, with the key in
+/// `monitor.key`.
+pub async fn register_monitor(node: &Node, data: &Path, operator: OrgId) -> Result<()> {
+    let key = key_or_new(&data.join("monitor.key"))?;
+    let action = GovAction::RegisterMonitor {
+        key: key.public_key(),
+        operator,
+    };
+    enact(node, data, action).await?;
+    Ok(())
+}
+
+/// Starts `assent-monitor run` on the demo (the binary beside this one),
+/// logging to `monitor.log`; `None`, saying why, when there is none. It
+/// stops by itself once the ledger is gone.
+fn start_monitor(data: &Path, url: &str) -> Option<std::process::Child> {
+    let bin = std::env::current_exe()
+        .ok()?
+        .with_file_name("assent-monitor");
+    if !bin.exists() {
+        println!(
+            "no access monitor: {} is missing (cargo build -p assent-monitor)",
+            bin.display()
+        );
+        return None;
+    }
+    let log = std::fs::File::create(data.join("monitor.log")).ok()?;
+    let child = std::process::Command::new(&bin)
+        .args(["run", "--poll-ms", "2000", "--ledger", url, "--genesis"])
+        .arg(data.join("genesis.toml"))
+        .arg("--key")
+        .arg(data.join("monitor.key"))
+        .stdout(log.try_clone().ok()?)
+        .stderr(log)
+        .spawn();
+    match child {
+        Ok(child) => {
+            println!(
+                "access monitor: {} (log {})",
+                bin.display(),
+                data.join("monitor.log").display()
+            );
+            Some(child)
+        }
+        Err(e) => {
+            println!("no access monitor: {}: {e}", bin.display());
+            None
+        }
+    }
 }
 
 /// A consortium running in this process.
@@ -273,17 +334,25 @@ pub async fn run(data: &Path, listen: &str, cors_origins: Vec<String>) -> Result
         .to_toml()?;
     std::fs::write(&trust_path, trust).context("writing trust.toml")?;
     if running.node.view().replica.is_empty() {
-        for (id, what) in register_orgs(&running.node, data).await? {
+        let orgs = register_orgs(&running.node, data).await?;
+        for (id, what) in &orgs {
             println!("registered {what}: organisation id {id}");
         }
+        register_monitor(&running.node, data, orgs[0].0).await?;
     }
     let url = &running.url;
     println!("Assent demo ledger: {url}");
     println!("trust policy: {}", trust_path.display());
     println!("origin {DEMO_ORIGIN}; {VALIDATORS} validators, k = {K} (tolerates no dishonest validator; production uses n >= 4, k = 3)");
     println!("Ctrl-C stops it; the data stays in {}", data.display());
+    let monitor = start_monitor(data, url);
     use std::io::Write;
     std::io::stdout().flush()?;
-    running.server.await??;
+    let served = running.server.await;
+    if let Some(mut monitor) = monitor {
+        let _ = monitor.kill();
+        let _ = monitor.wait();
+    }
+    served??;
     Ok(())
 }

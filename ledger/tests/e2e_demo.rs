@@ -51,7 +51,8 @@ fn the_demo_starts_a_cosigning_consortium_with_two_organisations() {
             .unwrap()
             .json()
             .unwrap();
-        if cp["cosigned_size"].as_u64() == Some(4) {
+        // Two organisations and the monitor: a proposal and an approval each.
+        if cp["cosigned_size"].as_u64() == Some(6) {
             break cp["cosigned"].as_str().unwrap().to_owned();
         }
         assert!(start.elapsed() < Duration::from_secs(30), "{cp}");

@@ -232,7 +232,7 @@ impl Detector {
             Training::Filling { .. } => {}
         }
         if let Training::Filling { from, start, rows } = &mut self.training {
-            if row.at >= *start + TRAIN_SECONDS {
+            if row.at >= start.saturating_add(TRAIN_SECONDS) {
                 let model = train(rows, (*from as u64, index as u64), self.seed);
                 for r in rows.iter() {
                     if let Some(alert) = r.alert(&model) {
@@ -309,7 +309,7 @@ mod tests {
             Kind::RecordAccess(a) => a.accessed_at,
             _ => panic!("entry {i} is not an access"),
         };
-        assert!(at(to) >= at(from) + TRAIN_SECONDS);
+        assert!(at(to) >= at(from).saturating_add(TRAIN_SECONDS));
         assert!(model_a.training.accesses > 100 && model_a.training.patients > 10);
         // Every forest alert is explained in words.
         for alert in a

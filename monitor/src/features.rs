@@ -79,7 +79,10 @@ impl Features {
         let at = access.accessed_at;
         let key = (access.org, access.patient);
         let recent = self.episodes.entry(key).or_default();
-        while recent.front().is_some_and(|(t, _)| *t + TEAM_WINDOW < at) {
+        while recent
+            .front()
+            .is_some_and(|(t, _)| t.saturating_add(TEAM_WINDOW) < at)
+        {
             recent.pop_front();
         }
         let last = self.last_seen.get(&key).copied();

@@ -77,6 +77,7 @@ pub async fn feed(
     concurrency: usize,
     progress: impl Fn(usize),
 ) -> Result<Fed, FeedError> {
+    let concurrency = concurrency.max(1);
     let mut fed = Fed::default();
     let mut flight: JoinSet<(usize, Result<(), ClientError>)> = JoinSet::new();
     // Keys made by entries not yet acknowledged (in flight or waiting).
@@ -183,19 +184,27 @@ fn spawn(
     flight.spawn(async move { (index, submit(&client, &bytes).await) });
 }
 
-/// Submits, retrying while the ledger is busy (a full queue, a rate limit).
+/// Submits, retrying for up to a minute while the ledger is busy (a full
+/// queue, a rate limit).
 async fn submit(client: &LedgerClient, bytes: &[u8]) -> Result<(), ClientError> {
     let mut wait = std::time::Duration::from_millis(20);
+    let mut waited = std::time::Duration::ZERO;
     loop {
         match client.submit(bytes).await {
-            Err(ClientError::Refused { status, .. }) if status == 503 || status == 429 => {
+            Err(ClientError::Refused { status, .. })
+                if (status == 503 || status == 429) && waited < BUSY_PATIENCE =>
+            {
                 tokio::time::sleep(wait).await;
+                waited += wait;
                 wait = (wait * 2).min(std::time::Duration::from_secs(2));
             }
             other => return other.map(drop),
         }
     }
 }
+
+/// How long one submission waits out a busy ledger.
+const BUSY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(60);
 
 fn settle(
     entries: &[LedgerEntry],

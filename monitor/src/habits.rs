@@ -35,7 +35,11 @@ impl Habits {
 
     /// The overrides in the week up to `at`.
     pub(crate) fn overrides_within_week(&mut self, at: u64) -> u32 {
-        while self.overrides.front().is_some_and(|t| *t + WEEK < at) {
+        while self
+            .overrides
+            .front()
+            .is_some_and(|t| t.saturating_add(WEEK) < at)
+        {
             self.overrides.pop_front();
         }
         self.overrides.len() as u32

@@ -6,16 +6,20 @@
 //! and cases explained in plain sentences. It never acts alone: it proposes,
 //! and the consortium's governance decides.
 //!
-//! Built so far: [`sim`], the seeded consortium simulator the detectors are
-//! measured on (real signed transactions, with an answer key); [`rules`],
-//! the rules-only baseline (exact consent checks with core's policy engine,
-//! override bursts, unusual hours, volume against a robust baseline); and
-//! [`eval`], cases and the quality table at a privacy officer's review
-//! budget; [`features`], [`forest`] and [`detector`], the learned half: a
-//! seeded, byte-reproducible isolation forest over each person's access
-//! features, whose alerts name the features that moved them. The monitor's
-//! transactions on a live ledger and its reports come next (the monitoring
-//! issue).
+//! The pieces:
+//!
+//! | module | what |
+//! | --- | --- |
+//! | [`sim`] | the seeded consortium simulator the detectors are measured on (real signed transactions, with an answer key) |
+//! | [`rules`] | the rules-only baseline: exact consent checks with core's policy engine, override bursts, unusual hours, volume against a robust baseline |
+//! | [`features`], [`forest`], [`detector`] | the learned half: a seeded, byte-reproducible isolation forest over each person's access features, fed one entry at a time |
+//! | [`eval`] | cases and the quality table at a privacy officer's review budget |
+//! | [`alerting`] | which cases to post and what each `MonitoringAlert` says |
+//! | [`live`] | the monitor on a live ledger (`run`): follow, register the model, post |
+//! | [`rescore`] | anyone's re-check of a monitor from the ledger alone (`check`) |
+//! | [`feed`] | a simulated log into a live ledger (`feed`) |
+//! | [`report`] | the privacy officer's HTML report (`report`) |
+//! | [`entries`] | the log as the monitor reads it (`entries.bin`, `genesis.json`) |
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -29,6 +33,7 @@ pub mod feed;
 pub mod forest;
 mod habits;
 pub mod live;
+pub mod report;
 pub mod rescore;
 pub mod rules;
 pub mod sim;

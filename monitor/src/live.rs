@@ -13,7 +13,9 @@
 //!
 //! It keeps nothing on disk: what it registered, activated and posted is on
 //! the ledger, read back from its own signed entries, so a restarted
-//! monitor picks up where it stopped and never posts a case's access twice.
+//! monitor picks up where it stopped; what it sends depends only on the log
+//! it followed, so a restart before its last transactions were cosigned
+//! sends the same bytes again, and the ledger refuses them as replays.
 //! It never revokes or suspends anything.
 
 use crate::alerting::{alert_for, case_id, chosen};
@@ -28,13 +30,14 @@ use assent_core::ids::{CaseId, ContentHash, ModelId, TxId};
 use assent_core::keys::SigningKey;
 use assent_core::state::Genesis;
 use assent_core::tx::{ActivateModel, Body, Kind, RegisterModel, SignedTx, TxError};
-use rand_chacha::rand_core::{OsRng, RngCore};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The code version registered with each model.
 pub const CODE_VERSION: &str = concat!("assent-monitor-", env!("CARGO_PKG_VERSION"));
 
-/// Why a pass failed. Nothing was taken from the ledger then.
+/// Why a pass failed. The monitor should then start again from the
+/// ledger (what it sent is on the log or refused; it reads it back).
 #[derive(Debug, thiserror::Error)]
 pub enum LiveError {
     /// Following the log failed (unreachable, a rollback, wrong leaves).
@@ -150,26 +153,41 @@ impl Monitor {
     /// One pass: follow, detect, and take the next step.
     ///
     /// # Errors
-    /// [`LiveError`]; the entries of a failed follow are not taken.
+    /// [`LiveError`]; a follow that fails takes no entry, a leaf that does
+    /// not open fails the pass before any is observed.
     pub async fn pass(&mut self) -> Result<Pass, LiveError> {
         let leaves = self.follower.step(&self.client).await?;
-        let origin = self.client.policy().origin.clone();
+        let origin = &self.client.policy().origin;
+        let first = self.entries.len();
+        // Every leaf opens before any is observed.
+        let opened = leaves
+            .into_iter()
+            .enumerate()
+            .map(|(i, leaf)| {
+                SignedTx::open(&leaf.tx, origin)
+                    .map(|tx| LedgerEntry {
+                        time: leaf.time,
+                        tx,
+                    })
+                    .map_err(|reason| LiveError::BadEntry {
+                        index: first + i,
+                        reason,
+                    })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
         let mut pass = Pass {
-            followed: leaves.len(),
+            followed: opened.len(),
             ..Pass::default()
         };
-        for leaf in leaves {
+        for entry in opened {
             let index = self.entries.len();
-            let tx = SignedTx::open(&leaf.tx, &origin)
-                .map_err(|reason| LiveError::BadEntry { index, reason })?;
-            let entry = LedgerEntry {
-                time: leaf.time,
-                tx,
-            };
             self.alerts.extend(self.detector.observe(index, &entry));
             self.remember(&entry);
             self.entries.push(entry);
         }
+        // Completing the training week raises alerts on earlier entries:
+        // keep log order, as the whole-log run has it.
+        self.alerts.sort_by_key(|a| a.entry);
         pass.waiting = self.sent.len();
         if !self.sent.is_empty() {
             return Ok(pass);
@@ -245,24 +263,49 @@ impl Monitor {
     }
 
     /// Signs and submits `kind`; it is waited for until it is on the log.
+    ///
+    /// Its bytes depend only on the log followed: created at the newest
+    /// leaf's time, with a nonce from what it says ([`nonce_for`]). A monitor restarted
+    /// before its last transactions were cosigned makes the very same ones
+    /// again, which the ledger refuses as replays, so nothing is posted
+    /// twice.
     async fn send(&mut self, kind: Kind, pass: &mut Pass) -> Result<(), LiveError> {
         let name = kind.name();
-        let mut nonce = [0u8; 8];
-        OsRng.fill_bytes(&mut nonce);
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
+        let created = self.entries.last().map_or(0, |e| e.time);
         let tx = SignedTx::sign(
-            &Body::new(now, nonce, kind),
+            &Body::new(created, nonce_for(&self.key, &kind), kind),
             &self.key,
             &self.client.policy().origin,
         );
-        self.client
-            .submit(tx.bytes())
-            .await
-            .map_err(|source| LiveError::Refused { kind: name, source })?;
+        match self.client.submit(tx.bytes()).await {
+            Ok(_) => {}
+            Err(ClientError::Refused { code, .. }) if code == "replay" => {}
+            Err(source) => return Err(LiveError::Refused { kind: name, source }),
+        }
         self.sent.insert(tx.id());
         pass.sent.push(name);
         Ok(())
     }
+}
+
+/// The nonce of a monitor's transaction: random to anyone else (PROTOCOL
+/// §2), as it comes from the monitor's own (deterministic, RFC 8032)
+/// signature over what the transaction says, but the same when the same
+/// transaction is made again.
+fn nonce_for(key: &SigningKey, kind: &Kind) -> [u8; 8] {
+    let mut said = Vec::from(b"assent-monitor nonce v1\0".as_slice());
+    said.extend(kind.name().as_bytes());
+    match kind {
+        Kind::RegisterModel(r) => said.extend(r.params.0),
+        Kind::ActivateModel(a) => said.extend(a.model.0),
+        Kind::MonitoringAlert(a) => {
+            said.extend(a.case.0);
+            for access in &a.accesses {
+                said.extend(access.0);
+            }
+        }
+        _ => {}
+    }
+    let digest = Sha256::digest(key.sign(&said));
+    digest[..8].try_into().expect("8 bytes")
 }

@@ -2,12 +2,14 @@
 
 use crate::LedgerArgs;
 use anyhow::{bail, Context, Result};
+use assent_core::client::log_follower::FollowError;
 use assent_core::client::log_follower::LogFollower;
+use assent_core::client::ClientError;
 use assent_core::codes::Code;
 use assent_core::ids::ContentHash;
 use assent_core::tx::{Kind, SignedTx};
 use assent_monitor::entries::{self, GenesisFile, LedgerEntry};
-use assent_monitor::live::Monitor;
+use assent_monitor::live::{LiveError, Monitor, Pass};
 use assent_monitor::{feed, rescore};
 use indicatif::{ProgressBar, ProgressStyle};
 use sha2::{Digest, Sha256};
@@ -46,23 +48,50 @@ pub async fn feed(dir: &Path, ledger: &LedgerArgs, concurrency: usize) -> Result
     Ok(())
 }
 
-/// `run --ledger URL --genesis FILE --key FILE …`.
+/// `run --ledger URL --genesis FILE --key FILE …`. It stops at the first
+/// error other than a ledger without a cosigned checkpoint yet or one out
+/// of reach for up to [`MAX_UNREACHABLE`] passes: run it under a supervisor
+/// that restarts it (it picks up from the ledger).
 pub async fn run(
     ledger: &LedgerArgs,
     key: &Path,
     seed: u64,
-    evaluation: &Path,
+    evaluation: Option<&Path>,
     once: bool,
     poll_ms: u64,
 ) -> Result<()> {
     let (genesis, client) = ledger.open()?;
     let key = assent_core::keyfile::read(key)?;
-    let report =
-        std::fs::read(evaluation).with_context(|| format!("reading {}", evaluation.display()))?;
+    let report = match evaluation {
+        Some(file) => std::fs::read(file).with_context(|| format!("reading {}", file.display()))?,
+        None => Vec::new(),
+    };
     let evaluation = ContentHash(Sha256::digest(&report).into());
     let mut monitor = Monitor::new(client, genesis.genesis, key, seed, evaluation);
+    // Waiting for a first quorum, and short outages, are waited out; a
+    // ledger gone for longer, or caught lying, stops it.
+    let mut unreachable = 0;
+    let mut cosigned = false;
     loop {
-        let pass = monitor.pass().await?;
+        let pass = match monitor.pass().await {
+            Ok(pass) => {
+                cosigned = true;
+                pass
+            }
+            Err(LiveError::Follow(FollowError::Client(ClientError::NotCosigned))) => {
+                Pass::default()
+            }
+            Err(LiveError::Follow(FollowError::Client(e @ ClientError::Unreachable { .. })))
+                if unreachable < MAX_UNREACHABLE =>
+            {
+                unreachable += 1;
+                eprintln!("{e} (attempt {unreachable} of {MAX_UNREACHABLE})");
+                tokio::time::sleep(Duration::from_millis(poll_ms)).await;
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        unreachable = 0;
         if pass.followed > 0 || !pass.sent.is_empty() {
             eprintln!(
                 "followed {} entries; sent {}; {} cases posted",
@@ -71,7 +100,7 @@ pub async fn run(
                 monitor.cases_posted()
             );
         }
-        if once && pass.idle() {
+        if once && cosigned && pass.idle() {
             println!(
                 "{}",
                 serde_json::json!({
@@ -84,6 +113,9 @@ pub async fn run(
         tokio::time::sleep(Duration::from_millis(poll_ms)).await;
     }
 }
+
+/// Passes in a row the ledger may be unreachable before `run` stops.
+const MAX_UNREACHABLE: u32 = 30;
 
 /// "3 MonitoringAlert, 1 RegisterModel" or "nothing".
 fn summarise(sent: &[&str]) -> String {

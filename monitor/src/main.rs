@@ -9,9 +9,9 @@ use assent_core::client::LedgerClient;
 use assent_core::genesis_file::{LedgerGenesis, DEFAULT_MAX_VIEW_AGE};
 use assent_monitor::entries::{self, GenesisFile};
 use assent_monitor::sim::{monday_before, simulate_at, Difficulty, Profile, START};
-use assent_monitor::{detector, eval};
+use assent_monitor::{detector, eval, report};
 use clap::{Parser, Subcommand, ValueEnum};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 mod live_cmd;
 
@@ -60,6 +60,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write the privacy officer's report on a simulation (DIR as `sim`
+    /// wrote it): each organisation's accesses per day as a chart, with the
+    /// reviewed cases' days shaded, and the cases for review with their
+    /// sentences
+    Report {
+        /// The simulation's folder
+        dir: PathBuf,
+        /// The HTML file to write
+        #[arg(long)]
+        out: PathBuf,
+        /// The training seed
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
     /// Submit a simulation's log (DIR as `sim --ending-now` wrote it) to a
     /// live ledger, in order
     Feed {
@@ -84,9 +98,9 @@ enum Command {
         seed: u64,
         /// The evaluation report the model is registered with (its SHA-256
         /// goes on the ledger), e.g. `eval --json` of this version on a
-        /// simulation
+        /// simulation; without one, the hash of nothing says there is none
         #[arg(long, value_name = "FILE")]
-        evaluation: PathBuf,
+        evaluation: Option<PathBuf>,
         /// Stop once the ledger is followed and everything sent is on it
         #[arg(long)]
         once: bool,
@@ -167,13 +181,8 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Eval { dir, json } => {
-            let read = |name: &str| {
-                std::fs::read(dir.join(name))
-                    .with_context(|| format!("reading {}", dir.join(name).display()))
-            };
-            let genesis: GenesisFile = serde_json::from_slice(&read("genesis.json")?)?;
-            let entries = entries::decode(&read("entries.bin")?, &genesis.origin)?;
-            let answers: Vec<eval::Answer> = serde_json::from_slice(&read("answers.json")?)?;
+            let (genesis, entries) = load(&dir)?;
+            let answers: Vec<eval::Answer> = serde_json::from_slice(&read(&dir, "answers.json")?)?;
             // One pass: the rules' alerts are the detector's without the forest's.
             let (alerts, _) = detector::detect(&genesis, &entries, 1)?;
             let rules = eval::evaluate("rules", &entries, &detector::rules_only(&alerts), &answers);
@@ -192,6 +201,14 @@ async fn main() -> Result<()> {
             }
             Ok(())
         }
+        Command::Report { dir, out, seed } => {
+            let (genesis, entries) = load(&dir)?;
+            let (alerts, _) = detector::detect(&genesis, &entries, seed)?;
+            let html = report::render(&entries, &eval::cases(&alerts));
+            std::fs::write(&out, html).with_context(|| format!("writing {}", out.display()))?;
+            println!("wrote {}", out.display());
+            Ok(())
+        }
         Command::Feed {
             dir,
             ledger,
@@ -204,9 +221,21 @@ async fn main() -> Result<()> {
             evaluation,
             once,
             poll_ms,
-        } => live_cmd::run(&ledger, &key, seed, &evaluation, once, poll_ms).await,
+        } => live_cmd::run(&ledger, &key, seed, evaluation.as_deref(), once, poll_ms).await,
         Command::Check { ledger, json } => live_cmd::check(&ledger, json).await,
     }
+}
+
+/// `DIR/name`'s bytes.
+fn read(dir: &Path, name: &str) -> Result<Vec<u8>> {
+    std::fs::read(dir.join(name)).with_context(|| format!("reading {}", dir.join(name).display()))
+}
+
+/// A simulation's genesis and log, as `sim` wrote them into `dir`.
+fn load(dir: &Path) -> Result<(GenesisFile, Vec<entries::LedgerEntry>)> {
+    let genesis: GenesisFile = serde_json::from_slice(&read(dir, "genesis.json")?)?;
+    let entries = entries::decode(&read(dir, "entries.bin")?, &genesis.origin)?;
+    Ok((genesis, entries))
 }
 
 fn unix_now() -> u64 {

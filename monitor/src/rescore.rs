@@ -25,6 +25,12 @@ pub struct Checked {
 /// Where the monitor's word and the ledger's data part.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Mismatch {
+    /// A model's window does not end before its registration.
+    #[error("model {model}: its training window ends after its registration")]
+    LateWindow {
+        /// The model.
+        model: ModelId,
+    },
     /// A model's window holds no person access to train on.
     #[error("model {model}: its training window holds no person access")]
     EmptyWindow {
@@ -47,8 +53,8 @@ pub enum Mismatch {
         /// The model.
         model: ModelId,
     },
-    /// An alert names a model not registered before it.
-    #[error("alert {alert}: model {model} is not registered before it")]
+    /// An alert names a model not registered on the log.
+    #[error("alert {alert}: model {model} is not registered")]
     UnknownModel {
         /// The alert.
         alert: TxId,
@@ -107,17 +113,26 @@ pub fn params_hash(model: &Model) -> ContentHash {
 /// The first [`Mismatch`], in log order of models, then of alerts.
 pub fn check(entries: &[LedgerEntry]) -> Result<Checked, Mismatch> {
     let mut registered: Vec<(ModelId, &RegisterModel)> = Vec::new();
+    let mut late = None;
     let mut alerts: Vec<(usize, TxId, &MonitoringAlert)> = Vec::new();
     let mut accesses: HashMap<TxId, usize> = HashMap::new();
     for (i, e) in entries.iter().enumerate() {
         match &e.tx.body().kind {
-            Kind::RegisterModel(r) => registered.push((ModelId(e.tx.id().0), r)),
+            Kind::RegisterModel(r) => {
+                if r.window.1 > i as u64 && late.is_none() {
+                    late = Some(ModelId(e.tx.id().0));
+                }
+                registered.push((ModelId(e.tx.id().0), r));
+            }
             Kind::MonitoringAlert(a) => alerts.push((i, e.tx.id(), a)),
             Kind::RecordAccess(_) => {
                 accesses.insert(e.tx.id(), i);
             }
             _ => {}
         }
+    }
+    if let Some(model) = late {
+        return Err(Mismatch::LateWindow { model });
     }
     // The rows needed: every window's and every flagged access's.
     let mut flagged: BTreeSet<usize> = BTreeSet::new();

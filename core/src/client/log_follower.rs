@@ -157,7 +157,8 @@ mod tests {
     #[test]
     fn takes_only_leaves_that_hash_to_the_root_and_never_goes_back() {
         let all: Vec<Vec<u8>> = (0..5).map(leaf).collect();
-        let mut f = LogFollower::new();
+        let mut f = LogFollower::default();
+        assert!(f.is_empty());
         let got = f.take(3, &root_of(&all[..3]), &all[..3]).unwrap();
         assert_eq!(got.iter().map(|l| l.index).collect::<Vec<_>>(), [0, 1, 2]);
 

@@ -57,9 +57,17 @@ pub enum TreeError {
 }
 
 /// An append-only Merkle tree over leaf hashes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Tree {
+    /// Level 0 the leaf hashes; level h the roots of complete subtrees of
+    /// 2^h leaves. Never empty.
     levels: Vec<Vec<Hash>>,
+}
+
+impl Default for Tree {
+    fn default() -> Self {
+        Tree::new()
+    }
 }
 
 impl Tree {

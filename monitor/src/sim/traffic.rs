@@ -44,70 +44,58 @@ const PROPOSAL_LIFE: u64 = 400 * DAY;
 /// the monitor.
 pub fn register(world: &mut World, log: &mut Log) {
     for i in 0..world.orgs.len() {
-        let t = world.start + 60 + i as u64 * 2;
         let org = &world.orgs[i];
-        let propose = log.sign(
-            world,
-            Planned {
-                at: t,
-                signer: Signer::Governance(0),
-                kind: Kind::Propose(Propose {
-                    action: GovAction::RegisterOrg {
-                        kind: org.kind,
-                        keys: vec![org.key.public_key()],
-                        name: org.name.clone(),
-                        endpoints: Vec::new(),
-                        member: None,
-                    },
-                    expires: t + PROPOSAL_LIFE,
-                }),
-                campaign: None,
-                link: Link::None,
-            },
-        );
-        let proposal = ProposalId(propose.id().0);
-        log.sign(
-            world,
-            Planned {
-                at: t + 1,
-                signer: Signer::Governance(2),
-                kind: Kind::Approve(Approve { proposal }),
-                campaign: None,
-                link: Link::None,
-            },
-        );
+        let action = GovAction::RegisterOrg {
+            kind: org.kind,
+            keys: vec![org.key.public_key()],
+            name: org.name.clone(),
+            endpoints: Vec::new(),
+            member: None,
+        };
+        let proposal = enact(world, log, world.start + 60 + i as u64 * 2, action);
         world.orgs[i].id = OrgId(proposal.0);
     }
     // Then the monitor, run by the first hospital.
-    let t = world.start + 60 + world.orgs.len() as u64 * 2;
+    let action = GovAction::RegisterMonitor {
+        key: world.monitor.public_key(),
+        operator: world.orgs[0].id,
+    };
+    enact(
+        world,
+        log,
+        world.start + 60 + world.orgs.len() as u64 * 2,
+        action,
+    );
+}
+
+/// Governance enacts `action` at `t`: the first member proposes, the
+/// regulator approves a second later.
+fn enact(world: &World, log: &mut Log, t: u64, action: GovAction) -> ProposalId {
     let propose = log.sign(
         world,
         Planned {
             at: t,
             signer: Signer::Governance(0),
             kind: Kind::Propose(Propose {
-                action: GovAction::RegisterMonitor {
-                    key: world.monitor.public_key(),
-                    operator: world.orgs[0].id,
-                },
+                action,
                 expires: t + PROPOSAL_LIFE,
             }),
             campaign: None,
             link: Link::None,
         },
     );
+    let proposal = ProposalId(propose.id().0);
     log.sign(
         world,
         Planned {
             at: t + 1,
             signer: Signer::Governance(2),
-            kind: Kind::Approve(Approve {
-                proposal: ProposalId(propose.id().0),
-            }),
+            kind: Kind::Approve(Approve { proposal }),
             campaign: None,
             link: Link::None,
         },
     );
+    proposal
 }
 
 /// Day 0, then: every patient enrols and signs the standing grants (GP,
