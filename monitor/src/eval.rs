@@ -139,6 +139,13 @@ pub struct Quality {
     /// The same, as average precision (the area under the
     /// precision–recall curve, ties taken together).
     pub pr_auc: f64,
+    /// Per week, the share of its 100 best-ranked cases (or all, if fewer)
+    /// that hold a misuse access; the mean over weeks.
+    pub weekly_precision_at_100: f64,
+    /// Accesses in the cases a monitor posts ([`crate::alerting::chosen`])
+    /// that are no misuse, per patient-year of the log: flags patients see
+    /// wrongly.
+    pub false_flags_per_patient_year: f64,
 }
 
 /// Scores `alerts` on `entries` against `answers`.
@@ -206,6 +213,23 @@ pub fn evaluate(
         .map(|(i, _)| (score_of.get(&i).copied().unwrap_or(0), misuse.contains(&i)))
         .collect();
     let (roc_auc, pr_auc) = areas(&scored);
+    let mut weeks: BTreeMap<u64, Vec<&Case>> = BTreeMap::new();
+    for case in &ranked {
+        weeks.entry(case.week).or_default().push(case);
+    }
+    let holds_misuse = |c: &Case| c.alerts.iter().any(|a| misuse.contains(&a.entry));
+    let weekly: Vec<f64> = weeks
+        .values()
+        .map(|cases| {
+            let top = &cases[..cases.len().min(100)];
+            ratio(top.iter().filter(|c| holds_misuse(c)).count(), top.len())
+        })
+        .collect();
+    let false_flags: BTreeSet<usize> = crate::alerting::chosen(&ranked, accesses)
+        .into_iter()
+        .flat_map(|c| c.alerts.iter().map(|a| a.entry))
+        .filter(|e| !misuse.contains(e))
+        .collect();
     Quality {
         detector,
         accesses,
@@ -217,7 +241,32 @@ pub fn evaluate(
         consent_recall: ratio(hits, truth.len()),
         roc_auc,
         pr_auc,
+        weekly_precision_at_100: if weekly.is_empty() {
+            0.0
+        } else {
+            weekly.iter().sum::<f64>() / weekly.len() as f64
+        },
+        false_flags_per_patient_year: false_flags.len() as f64 / patient_years(entries),
     }
+}
+
+/// The patient-years a log covers: enrolled identities times the span of
+/// its accesses.
+fn patient_years(entries: &[LedgerEntry]) -> f64 {
+    let mut patients = 0usize;
+    let (mut first, mut last) = (u64::MAX, 0);
+    for e in entries {
+        match &e.tx.body().kind {
+            Kind::Enroll(_) => patients += 1,
+            Kind::RecordAccess(a) => {
+                first = first.min(a.accessed_at);
+                last = last.max(a.accessed_at);
+            }
+            _ => {}
+        }
+    }
+    let years = last.saturating_sub(first) as f64 / (365.0 * 86_400.0);
+    (patients as f64 * years).max(f64::MIN_POSITIVE)
 }
 
 /// ROC-AUC and average precision of `(score, positive)` pairs, with equal
@@ -289,6 +338,10 @@ impl Quality {
         out.push_str(&format!(
             "every access, scored: ROC-AUC {:.3}, PR-AUC {:.3}\n",
             self.roc_auc, self.pr_auc
+        ));
+        out.push_str(&format!(
+            "weekly case precision@100 {:.2}; posted false flags per patient-year {:.1}\n",
+            self.weekly_precision_at_100, self.false_flags_per_patient_year
         ));
         out
     }
