@@ -220,11 +220,12 @@ mod tests {
         let html = render(&entries, &ranked);
         assert_eq!(html.matches("<svg").count(), sim.world.orgs.len());
         assert!(html.contains("class=\"flag\""));
-        assert_eq!(
-            html.matches("<tr class=\"case\">").count(),
-            1,
-            "tiny's budget is one case"
-        );
+        let accesses = entries
+            .iter()
+            .filter(|e| matches!(e.tx.body().kind, Kind::RecordAccess(_)))
+            .count();
+        let budget = (accesses / ACCESSES_PER_CASE).max(1).min(ranked.len());
+        assert_eq!(html.matches("<tr class=\"case\">").count(), budget);
         assert!(html.contains(&escape(&ranked[0].sentences()[0])));
         for p in &sim.world.patients {
             assert!(!html.contains(&p.key.public_key().to_string()));

@@ -70,10 +70,12 @@ fn the_report_opens_in_chromium() {
     );
     let dom = String::from_utf8_lossy(&dom.stdout);
     // The page the browser built (not the file's text): five organisations'
-    // charts, the case table with its one reviewed case (tiny's budget).
+    // charts, the case table with its reviewed cases (tiny's budget: one
+    // per 2,000 accesses).
     assert_eq!(dom.matches("<svg").count(), 5, "{dom}");
     assert!(dom.contains("<table id=\"cases\">"), "{dom}");
-    assert_eq!(dom.matches("<tr class=\"case\">").count(), 1, "{dom}");
+    let cases = dom.matches("<tr class=\"case\">").count();
+    assert!((1..=3).contains(&cases), "{cases} cases: {dom}");
     assert!(dom.contains("Assent monitoring report"));
 
     let shot = dir.path().join("report.png");

@@ -5,7 +5,9 @@
 //! low rate, under an existing grant wherever the kind allows).
 //!
 //! Kinds so far: household snooping, off-shift reading, volume exfiltration
-//! (a burst, or low and slow), emergency-override abuse, and plain consent
+//! (a burst, or low and slow), emergency-override abuse, scope creep (more
+//! kinds of data than the care needs, within the grant), billing reads with
+//! no claim (purpose misuse by an insurer's batch), and plain consent
 //! violations (no grant). The monitoring issue lists more; each is added
 //! here with its label.
 
@@ -13,7 +15,7 @@ use super::rng::Rng;
 use super::traffic::{grant, resources, Care, Read};
 use super::world::{Department, World};
 use super::{Difficulty, Planned, Profile, DAY};
-use assent_core::codes::{Code, EmergencyReason, OrgKind, Purpose};
+use assent_core::codes::{Code, EmergencyReason, OrgKind, Purpose, ResourceType};
 use assent_core::ids::GrantId;
 use data_encoding::HEXLOWER;
 use serde::{Deserialize, Serialize};
@@ -32,16 +34,22 @@ pub enum MisuseKind {
     EmergencyAbuse,
     /// Reading with no grant and no emergency.
     ConsentViolation,
+    /// Reading far more kinds of data than the care needs, within the grant.
+    ScopeCreep,
+    /// An insurer's batch reading for billing with no claim to explain it.
+    BillingWithoutClaim,
 }
 
 impl MisuseKind {
     /// Every kind.
-    pub const ALL: [MisuseKind; 5] = [
+    pub const ALL: [MisuseKind; 7] = [
         MisuseKind::HouseholdSnooping,
         MisuseKind::OffShift,
         MisuseKind::VolumeExfiltration,
         MisuseKind::EmergencyAbuse,
         MisuseKind::ConsentViolation,
+        MisuseKind::ScopeCreep,
+        MisuseKind::BillingWithoutClaim,
     ];
 
     /// Its name in answer keys.
@@ -52,6 +60,8 @@ impl MisuseKind {
             MisuseKind::VolumeExfiltration => "volume_exfiltration",
             MisuseKind::EmergencyAbuse => "emergency_abuse",
             MisuseKind::ConsentViolation => "consent_violation",
+            MisuseKind::ScopeCreep => "scope_creep",
+            MisuseKind::BillingWithoutClaim => "billing_without_claim",
         }
     }
 }
@@ -163,6 +173,8 @@ impl Ctx<'_> {
             MisuseKind::VolumeExfiltration => self.volume(),
             MisuseKind::EmergencyAbuse => self.emergency(),
             MisuseKind::ConsentViolation => self.no_grant(),
+            MisuseKind::ScopeCreep => self.scope_creep(),
+            MisuseKind::BillingWithoutClaim => self.billing(),
         }
     }
 
@@ -322,6 +334,83 @@ impl Ctx<'_> {
             self.reads.push((None, read));
         }
         Some((o, Some(staff.actor)))
+    }
+
+    /// A clinician reads their own patients, on their grants, but takes
+    /// many kinds of data each time: four or five (hard, over eight days)
+    /// or ten (easy, twenty reads in a day). Normal reads take one to three.
+    fn scope_creep(&mut self) -> Option<(usize, Option<assent_core::tx::ActorTag>)> {
+        let (o, s) = self.person(None, false)?;
+        let staff = self.world.orgs[o].staff[s].clone();
+        let patients = self.granted_at(o);
+        let (reads, kinds) = if self.hard() { (8, 4) } else { (20, 10) };
+        for k in 0..reads {
+            let p = *self.rng.pick(&patients);
+            let day = if self.hard() {
+                self.day(k)
+            } else {
+                self.day(0)
+            };
+            let hour = staff.shift.hour(self.rng);
+            let mut types: Vec<_> = (0..kinds + self.rng.below(2) as usize)
+                .map(|i| ResourceType::ALL[(i * 3 + k as usize) % ResourceType::ALL.len()])
+                .collect();
+            types.sort();
+            types.dedup();
+            self.reads.push((
+                None,
+                Read {
+                    patient: p,
+                    org: o,
+                    emergency: None,
+                    resources: types
+                        .into_iter()
+                        .map(|t| (t, 1 + self.rng.below(4)))
+                        .collect(),
+                    purpose: Purpose::Treat,
+                    at: self.world.at(day, hour, self.rng.below(60)),
+                    actor: Some(staff.actor),
+                },
+            ));
+            // The grant it hides under.
+            if !self.care.granted(p, o, self.world.at(day, 0, 0)) {
+                self.reads.pop();
+            }
+        }
+        Some((o, Some(staff.actor)))
+    }
+
+    /// An insurer's batch reads, for billing, the records of patients it
+    /// insures with no visit to claim for: in the nightly claims hour, a few
+    /// a night for a week (hard), or two hundred one afternoon (easy).
+    fn billing(&mut self) -> Option<(usize, Option<assent_core::tx::ActorTag>)> {
+        let insurers: Vec<usize> = (0..self.world.orgs.len())
+            .filter(|&o| self.world.orgs[o].kind == OrgKind::Insurer)
+            .collect();
+        let o = *self.rng.pick(&insurers);
+        let insured: Vec<usize> = self
+            .granted_at(o)
+            .into_iter()
+            .filter(|&p| self.world.patients[p].insurer == Some(o))
+            .collect();
+        if insured.is_empty() {
+            return None;
+        }
+        let (nights, per_night) = if self.hard() { (7, 4) } else { (1, 200) };
+        for night in 0..nights {
+            for k in 0..per_night {
+                let p = *self.rng.pick(&insured);
+                let (hour, minute) = if self.hard() {
+                    (2, self.rng.below(60))
+                } else {
+                    (14, (k * 60 / per_night).min(59))
+                };
+                let at = self.world.at(self.day(night), hour, minute);
+                self.reads
+                    .push((None, Read::system(p, o, Purpose::Hpaymt, at)));
+            }
+        }
+        Some((o, None))
     }
 
     fn no_grant(&mut self) -> Option<(usize, Option<assent_core::tx::ActorTag>)> {
