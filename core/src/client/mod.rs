@@ -60,6 +60,30 @@ pub enum ClientError {
     Receipt(#[from] ReceiptError),
 }
 
+/// The HTTP client: a ledger that stalls fails a call after
+/// [`REQUEST_TIMEOUT`] (connecting: [`CONNECT_TIMEOUT`]) instead of hanging
+/// the wallet, the clinic or the monitor. In the browser, fetch has no such
+/// setting and the page's own limits apply.
+fn http_client() -> reqwest::Client {
+    #[cfg(not(target_arch = "wasm32"))]
+    {
+        reqwest::Client::builder()
+            .timeout(REQUEST_TIMEOUT)
+            .connect_timeout(CONNECT_TIMEOUT)
+            .build()
+            .unwrap_or_default()
+    }
+    #[cfg(target_arch = "wasm32")]
+    {
+        reqwest::Client::new()
+    }
+}
+
+/// How long one call to a ledger may take in all.
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// How long connecting to a ledger may take.
+pub const CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A client for one ledger under one trust policy.
 #[derive(Debug, Clone)]
 pub struct LedgerClient {
@@ -72,7 +96,7 @@ impl LedgerClient {
     /// A client for the ledger at `base` (e.g. `http://127.0.0.1:7400`).
     pub fn new(base: &str, policy: TrustPolicy) -> Self {
         LedgerClient {
-            http: reqwest::Client::new(),
+            http: http_client(),
             base: base.trim_end_matches('/').to_owned(),
             policy,
         }
