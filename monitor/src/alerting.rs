@@ -4,7 +4,7 @@
 //! anyone re-checks them ([`crate::rescore`]) with the same functions.
 //!
 //! - **Which cases**: the privacy officer's budget, the best-ranked one case
-//!   per [`ACCESSES_PER_CASE`] accesses, and every case with a consent
+//!   per [`ACCESSES_PER_CASE`](crate::eval::ACCESSES_PER_CASE) accesses, and every case with a consent
 //!   violation (exact, so always posted).
 //! - **Its id**: a hash of the organisation, the staff pseudonym and the
 //!   week, so a case keeps its id as it grows, and a restarted monitor
@@ -15,7 +15,7 @@
 //!   feature values, in the order the alert lists them.
 
 use crate::detector::{Model, Row};
-use crate::eval::{Case, ACCESSES_PER_CASE};
+use crate::eval::{review_budget, Case};
 use crate::rules::{Alert, Reason};
 use assent_core::codes::AlertReason;
 use assent_core::ids::{CaseId, ContentHash, ModelId, TxId};
@@ -26,7 +26,7 @@ use std::collections::{BTreeMap, BTreeSet};
 /// The cases to post out of `ranked` (best first) when the log holds
 /// `accesses` access records.
 pub fn chosen(ranked: &[Case], accesses: usize) -> Vec<&Case> {
-    let budget = (accesses / ACCESSES_PER_CASE).max(1);
+    let budget = review_budget(accesses);
     ranked
         .iter()
         .enumerate()

@@ -18,6 +18,20 @@ use std::collections::{BTreeMap, BTreeSet};
 /// Accesses per reviewed case: the privacy officer's budget.
 pub const ACCESSES_PER_CASE: usize = 2_000;
 
+/// Cases a privacy officer reviews in a log of `accesses` access records:
+/// one per [`ACCESSES_PER_CASE`], at least one.
+pub fn review_budget(accesses: usize) -> usize {
+    (accesses / ACCESSES_PER_CASE).max(1)
+}
+
+/// The access records among `entries`.
+pub fn access_count(entries: &[LedgerEntry]) -> usize {
+    entries
+        .iter()
+        .filter(|e| matches!(e.tx.body().kind, Kind::RecordAccess(_)))
+        .count()
+}
+
 /// Alerts on one organisation's (and staff member's) accesses in one week.
 #[derive(Debug, Clone)]
 pub struct Case {
@@ -155,12 +169,9 @@ pub fn evaluate(
     alerts: &[Alert],
     answers: &[Answer],
 ) -> Quality {
-    let accesses = entries
-        .iter()
-        .filter(|e| matches!(e.tx.body().kind, Kind::RecordAccess(_)))
-        .count();
+    let accesses = access_count(entries);
     let ranked = cases(alerts);
-    let budget = (accesses / ACCESSES_PER_CASE).max(1);
+    let budget = review_budget(accesses);
     let reviewed: Vec<&Alert> = ranked.iter().take(budget).flat_map(|c| &c.alerts).collect();
     let mut per_kind: BTreeMap<&'static str, KindScore> = BTreeMap::new();
     for a in answers {

@@ -189,7 +189,9 @@ impl Monitor {
         // keep log order, as the whole-log run has it.
         self.alerts.sort_by_key(|a| a.entry);
         pass.waiting = self.sent.len();
-        if !self.sent.is_empty() {
+        // Only new entries can change what to send (what was sent shows up
+        // as entries too): an idle poll does no more work.
+        if !self.sent.is_empty() || pass.followed == 0 {
             return Ok(pass);
         }
         for kind in self.next_step() {

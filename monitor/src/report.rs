@@ -8,7 +8,7 @@
 //! escaped.
 
 use crate::entries::LedgerEntry;
-use crate::eval::{Case, ACCESSES_PER_CASE};
+use crate::eval::{review_budget, Case, ACCESSES_PER_CASE};
 use assent_core::ids::{IdentityId, OrgId};
 use assent_core::tx::{GovAction, Kind};
 use std::collections::{BTreeMap, BTreeSet};
@@ -122,7 +122,7 @@ pub fn render(entries: &[LedgerEntry], ranked: &[Case]) -> String {
             patients_of.insert(i, a.patient);
         }
     }
-    let budget = (accesses / ACCESSES_PER_CASE).max(1);
+    let budget = review_budget(accesses);
     let reviewed = &ranked[..budget.min(ranked.len())];
     let days: BTreeSet<u64> = daily.values().flat_map(|d| d.keys().copied()).collect();
     let (first, last) = match (days.first(), days.last()) {
@@ -208,7 +208,7 @@ mod tests {
     use super::*;
     use crate::detector::detect;
     use crate::entries::GenesisFile;
-    use crate::eval::cases;
+    use crate::eval::{access_count, cases};
     use crate::sim::{simulate, Difficulty, Profile};
 
     #[test]
@@ -220,11 +220,7 @@ mod tests {
         let html = render(&entries, &ranked);
         assert_eq!(html.matches("<svg").count(), sim.world.orgs.len());
         assert!(html.contains("class=\"flag\""));
-        let accesses = entries
-            .iter()
-            .filter(|e| matches!(e.tx.body().kind, Kind::RecordAccess(_)))
-            .count();
-        let budget = (accesses / ACCESSES_PER_CASE).max(1).min(ranked.len());
+        let budget = review_budget(access_count(&entries)).min(ranked.len());
         assert_eq!(html.matches("<tr class=\"case\">").count(), budget);
         assert!(html.contains(&escape(&ranked[0].sentences()[0])));
         for p in &sim.world.patients {
