@@ -7,11 +7,14 @@
 //!   (PROTOCOL §1), and the signing key it gives.
 //! - [`public`]: participant public keys, their checksummed text form and the
 //!   short fingerprint people compare, and strict signature verification.
+//! - [`signer_tables`]: the same strict verdicts, faster for keys that sign
+//!   often.
 
 pub mod identity;
 pub mod mnemonic;
 mod point_cache;
 pub mod public;
+pub mod signer_tables;
 pub mod slip10;
 
 pub use identity::{Generation, IdentityIndex, IdentityRef, SigningKey};
