@@ -16,10 +16,12 @@ set -euo pipefail
 #   (scripts/with-postgres.sh starts a private one on loopback).
 # gcc-mingw-w64-x86-64: the desktop app's Windows check (scripts/check-targets.sh;
 #   ring, under rustls, compiles C for the target).
+# clang llvm: the desktop app's macOS check (objc2's exception helper is
+#   Objective-C; clang compiles it for the target, llvm-ar archives it).
 APT_PACKAGES=(build-essential pkg-config libdbus-1-dev dbus gnome-keyring
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev
   xvfb imagemagick tesseract-ocr fonts-dejavu-core
-  chromium zbar-tools postgresql gcc-mingw-w64-x86-64)
+  chromium zbar-tools postgresql gcc-mingw-w64-x86-64 clang llvm)
 # Node.js runs the browser test; any recent one will do (Debian's or another).
 command -v npm >/dev/null || APT_PACKAGES+=(nodejs npm)
 

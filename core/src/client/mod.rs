@@ -1,5 +1,6 @@
-//! The HTTP edge to a ledger (feature `client`): reqwest with rustls, async so
-//! the same code runs in the desktop app, the browser and the CLI.
+//! The HTTP edge to a ledger (feature `client`): reqwest with rustls (the
+//! system's TLS on Apple platforms), async so the same code runs in the
+//! desktop app, the browser and the CLI.
 //!
 //! Every answer is checked with core's rules before it is returned: a
 //! checkpoint under the trust policy (never one taken from the ledger), a
